@@ -1,0 +1,107 @@
+"""Server-side form validation: JSON Schema plus the cross-field rules under `x-rules`.
+
+Errors come back per field, in Chinese, so the page can show them beside the field.
+"""
+from jsonschema import Draft202012Validator, FormatChecker
+
+from . import scripting
+
+RULES_KEY = "x-rules"
+
+
+def _format_checker(file_exists):
+    checker = FormatChecker()
+
+    @checker.checks("file-id", raises=())
+    def _is_file(value):
+        return not isinstance(value, str) or file_exists is None or file_exists(value)
+
+    return checker
+
+
+def _label(schema, path):
+    node = schema
+    for part in path:
+        if isinstance(part, int):
+            node = node.get("items", {})
+        else:
+            node = node.get("properties", {}).get(part, {})
+    return node.get("title") or (str(path[-1]) if path else "表单")
+
+
+def _message(error, schema):
+    v, arg = error.validator, error.validator_value
+    label = _label(schema, list(error.absolute_path))
+    if v == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else ""
+        return missing, f"{_label(schema, list(error.absolute_path) + [missing])}为必填项"
+    texts = {
+        "type": lambda: f"{label}的类型不正确",
+        "minimum": lambda: f"{label}不能小于 {arg}",
+        "maximum": lambda: f"{label}不能大于 {arg}",
+        "exclusiveMinimum": lambda: f"{label}必须大于 {arg}",
+        "exclusiveMaximum": lambda: f"{label}必须小于 {arg}",
+        "minLength": lambda: f"{label}至少 {arg} 个字符" if arg > 1 else f"{label}不能为空",
+        "maxLength": lambda: f"{label}不能超过 {arg} 个字符",
+        "enum": lambda: f"{label}须为以下之一：{'、'.join(map(str, arg))}",
+        "const": lambda: f"{label}须为 {arg}",
+        "pattern": lambda: f"{label}格式不正确",
+        "format": lambda: f"{label}格式不正确（应为{ {'date': '日期 YYYY-MM-DD', 'file-id': '已上传的文件'}.get(arg, arg) }）",
+        "minItems": lambda: f"{label}至少需要 {arg} 项",
+        "maxItems": lambda: f"{label}最多 {arg} 项",
+        "uniqueItems": lambda: f"{label}不能有重复项",
+        "additionalProperties": lambda: f"{label}含有未定义的字段",
+        "multipleOf": lambda: f"{label}须为 {arg} 的整数倍",
+    }
+    text = texts.get(v, lambda: f"{label}不符合要求")()
+    return None, text
+
+
+def _field_key(path):
+    return ".".join(str(p) for p in path) or "_form"
+
+
+def check_schema(schema):
+    """Errors (Chinese strings) of a schema itself: not a valid draft-2020-12 schema, bad rules."""
+    problems = []
+    try:
+        Draft202012Validator.check_schema(schema)
+    except Exception as exc:  # jsonschema.SchemaError
+        problems.append(f"不是有效的 JSON Schema：{getattr(exc, 'message', exc)}")
+    for i, rule in enumerate(schema.get(RULES_KEY, [])):
+        if not isinstance(rule, dict) or not {"expression", "field", "message"} <= set(rule):
+            problems.append(f"x-rules 第 {i + 1} 条须有 expression、field、message")
+            continue
+        problems += [f"x-rules 第 {i + 1} 条：{p}" for p in scripting.check_source(rule["expression"], "eval")]
+    return problems
+
+
+def validate(schema, data, context=None, file_exists=None):
+    """Field errors {field: message} of `data` against `schema`; `context` are workflow variables."""
+    if not isinstance(data, dict):
+        return {"_form": "表单数据必须是对象"}
+    fields = {}
+    validator = Draft202012Validator(schema, format_checker=_format_checker(file_exists))
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
+        missing, text = _message(error, schema)
+        path = list(error.absolute_path) + ([missing] if missing else [])
+        fields.setdefault(_field_key(path), text)
+    if fields:
+        return fields  # rules read fields a failed schema cannot vouch for
+    scope = {**(context or {}), **data}
+    for rule in schema.get(RULES_KEY, []):
+        try:
+            ok = scripting.evaluate_expression(rule["expression"], scope)
+        except NameError:
+            continue  # the rule reads a variable this instance does not carry
+        except Exception as exc:
+            ok = False
+            rule = {**rule, "message": f"{rule['message']}（规则无法计算：{exc}）"}
+        if not ok:
+            fields.setdefault(rule["field"], rule["message"])
+    return fields
+
+
+def example_of(schema):
+    examples = schema.get("examples") or []
+    return examples[0] if examples else None

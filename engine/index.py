@@ -1,0 +1,58 @@
+"""The task index: every user task as a row, so lists and reports never deserialize a workflow."""
+from SpiffWorkflow.util.task import TaskState
+
+from . import clock, roles, scripting
+from .models import TaskIndex
+from .db import db
+
+DUE_PROPERTY = "dueDate"
+FORM_PROPERTY = "formJsonSchemaFilename"
+
+
+def properties_of(task_spec):
+    return ((task_spec.extensions or {}).get("properties")) or {}
+
+
+def due_of(spiff_task):
+    """The deadline of a user task from its `dueDate` property, as naive UTC, or None."""
+    expression = properties_of(spiff_task.task_spec).get(DUE_PROPERTY)
+    if not expression:
+        return None
+    value = scripting.evaluate_expression(expression, dict(spiff_task.data))
+    return clock.as_utc(value).replace(tzinfo=None) if value else None
+
+
+def sync_task_index(row, wf, completed=None, now=None):
+    """Insert rows for new ready user tasks; close rows whose task is no longer ready."""
+    completed = completed or {}
+    ready = {str(t.id): t for t in wf.get_tasks(state=TaskState.READY, manual=True)}
+    existing = {
+        t.id: t for t in db.session.execute(
+            db.select(TaskIndex).where(TaskIndex.instance_id == row.id, TaskIndex.state == "ready")
+        ).scalars()
+    }
+    for task_id, entry in existing.items():
+        if task_id in ready:
+            if entry.due_at is not None:
+                entry.overdue = entry.due_at <= now
+            continue
+        if task_id in completed:
+            entry.state, entry.completed_by = "completed", completed[task_id]
+        else:
+            entry.state = "cancelled"
+        entry.completed_at = now
+    for task_id, task in ready.items():
+        if task_id in existing:
+            continue
+        if db.session.get(TaskIndex, task_id) is not None:
+            continue  # closed earlier and made ready again by a reset: keep the history row
+        spec = task.task_spec
+        lane = spec.lane
+        due = due_of(task)
+        db.session.add(TaskIndex(
+            id=task_id, instance_id=row.id, project_id=row.project_id, process_id=row.process_id,
+            bpmn_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id, lane=lane,
+            group_code=roles.lane_group(lane, row.owner_group) or "admin",
+            state="ready", form=properties_of(spec).get(FORM_PROPERTY), stage=task.data.get("stage"),
+            created_at=now, due_at=due, overdue=bool(due and due <= now),
+        ))

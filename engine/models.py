@@ -1,0 +1,164 @@
+"""Tables of the engine: model versions, instances, the task index, timers, audit, incidents.
+
+Datetimes are stored naive in UTC (the same on SQLite and PostgreSQL); engine.clock.as_utc reads them.
+"""
+from .db import db
+
+JSON = db.JSON
+
+
+class Setting(db.Model):
+    key = db.Column(db.String(64), primary_key=True)
+    value = db.Column(db.Text, nullable=False)
+
+
+class ModelVersion(db.Model):
+    """One deployed set of bpmn/ + forms/ files, keyed by the hash of their content."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    content_hash = db.Column(db.String(64), nullable=False, unique=True)
+    created_at = db.Column(db.DateTime, nullable=False)
+    created_by = db.Column(db.String(64))
+    note = db.Column(db.Text)
+    files = db.relationship("ModelFile", backref="version", lazy="selectin", order_by="ModelFile.name")
+
+
+class ModelFile(db.Model):
+    __table_args__ = (db.UniqueConstraint("version_id", "name"),)
+    id = db.Column(db.Integer, primary_key=True)
+    version_id = db.Column(db.Integer, db.ForeignKey("model_version.id"), nullable=False, index=True)
+    name = db.Column(db.String(200), nullable=False)  # e.g. bpmn/lifecycle.bpmn, forms/x.schema.json
+    content = db.Column(db.Text, nullable=False)
+
+
+class ProcessSpec(db.Model):
+    """A parsed, serialized process spec (with its called sub-processes), stored once per version."""
+
+    __table_args__ = (db.UniqueConstraint("version_id", "process_id"),)
+    id = db.Column(db.Integer, primary_key=True)
+    version_id = db.Column(db.Integer, db.ForeignKey("model_version.id"), nullable=False, index=True)
+    process_id = db.Column(db.String(100), nullable=False)
+    name = db.Column(db.String(200))
+    source_file = db.Column(db.String(200))
+    start_messages = db.Column(JSON, nullable=False, default=list)  # names of message start events
+    spec_json = db.Column(db.Text, nullable=False)
+
+
+class Instance(db.Model):
+    """One running process: its own serialized state only, never a copy of the spec."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    version_id = db.Column(db.Integer, db.ForeignKey("model_version.id"), nullable=False, index=True)
+    process_id = db.Column(db.String(100), nullable=False, index=True)
+    project_id = db.Column(db.Integer, index=True)
+    owner_group = db.Column(db.String(64))  # dept:<code>, the lane 项目建设主管部门 of this instance
+    parent_id = db.Column(db.Integer, db.ForeignKey("instance.id"), index=True)
+    status = db.Column(db.String(16), nullable=False, index=True)  # running, suspended, incident, completed, terminated
+    stage = db.Column(db.String(16))
+    variables = db.Column(JSON, nullable=False, default=dict)  # the small gateway variables, for lists
+    state = db.Column(db.Text, nullable=False)
+    state_bytes = db.Column(db.Integer, nullable=False, default=0)
+    lock_version = db.Column(db.Integer, nullable=False, default=1)
+    next_timer_at = db.Column(db.DateTime, index=True)
+    waiting_messages = db.Column(JSON, nullable=False, default=list)
+    created_at = db.Column(db.DateTime, nullable=False)
+    updated_at = db.Column(db.DateTime, nullable=False)
+    ended_at = db.Column(db.DateTime)
+    version = db.relationship("ModelVersion")
+
+    # Compare-and-swap on every save: UPDATE ... WHERE lock_version = <the one we loaded>.
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class TaskIndex(db.Model):
+    """Every user task an instance ever offered, written in the same transaction as its state."""
+
+    __table_args__ = (
+        db.Index("ix_task_group_state_due", "group_code", "state", "due_at"),
+        db.Index("ix_task_assignee_state", "assignee", "state"),
+    )
+    id = db.Column(db.String(36), primary_key=True)  # the SpiffWorkflow task id
+    instance_id = db.Column(db.Integer, db.ForeignKey("instance.id"), nullable=False, index=True)
+    project_id = db.Column(db.Integer, index=True)
+    process_id = db.Column(db.String(100), nullable=False)
+    bpmn_id = db.Column(db.String(100), nullable=False)
+    name = db.Column(db.String(200), nullable=False)
+    lane = db.Column(db.String(64))
+    group_code = db.Column(db.String(64), nullable=False)
+    assignee = db.Column(db.String(64))
+    state = db.Column(db.String(16), nullable=False)  # ready, completed, cancelled
+    form = db.Column(db.String(200))
+    stage = db.Column(db.String(16))
+    created_at = db.Column(db.DateTime, nullable=False)
+    due_at = db.Column(db.DateTime)
+    overdue = db.Column(db.Boolean, nullable=False, default=False)
+    completed_at = db.Column(db.DateTime)
+    completed_by = db.Column(db.String(64))
+
+
+class Submission(db.Model):
+    """A form as submitted (or saved as draft) on a task; the full data lives here, not in the state."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    task_id = db.Column(db.String(36), index=True)
+    instance_id = db.Column(db.Integer, db.ForeignKey("instance.id"), nullable=False, index=True)
+    project_id = db.Column(db.Integer, index=True)
+    form = db.Column(db.String(200), nullable=False)
+    data = db.Column(JSON, nullable=False)
+    draft = db.Column(db.Boolean, nullable=False, default=False)
+    submitted_by = db.Column(db.String(64))
+    submitted_at = db.Column(db.DateTime, nullable=False)
+
+
+class AuditEvent(db.Model):
+    """Append-only trail of every state change."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    at = db.Column(db.DateTime, nullable=False, index=True)
+    actor = db.Column(db.String(64))
+    kind = db.Column(db.String(32), nullable=False)
+    instance_id = db.Column(db.Integer, index=True)
+    project_id = db.Column(db.Integer, index=True)
+    task_id = db.Column(db.String(36))
+    payload = db.Column(JSON, nullable=False, default=dict)
+
+
+class Incident(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    instance_id = db.Column(db.Integer, db.ForeignKey("instance.id"), nullable=False, index=True)
+    task_id = db.Column(db.String(36))
+    bpmn_id = db.Column(db.String(100))
+    task_name = db.Column(db.String(200))
+    error = db.Column(db.Text, nullable=False)
+    status = db.Column(db.String(16), nullable=False, default="open", index=True)  # open, resolved
+    created_at = db.Column(db.DateTime, nullable=False)
+    resolved_at = db.Column(db.DateTime)
+    resolved_by = db.Column(db.String(64))
+
+
+class Notification(db.Model):
+    """A reminder, overdue warning or 督办 notice, addressed to a group (and so to its members)."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    group_code = db.Column(db.String(64), nullable=False, index=True)
+    kind = db.Column(db.String(16), nullable=False)  # reminder, overdue, supervise
+    message = db.Column(db.Text, nullable=False)
+    instance_id = db.Column(db.Integer, index=True)
+    project_id = db.Column(db.Integer, index=True)
+    task_bpmn_id = db.Column(db.String(100))
+    created_at = db.Column(db.DateTime, nullable=False, index=True)
+    mailed_at = db.Column(db.DateTime)
+
+
+class NotificationRead(db.Model):
+    notification_id = db.Column(db.Integer, db.ForeignKey("notification.id"), primary_key=True)
+    username = db.Column(db.String(64), primary_key=True)
+    read_at = db.Column(db.DateTime, nullable=False)
+
+
+class CalendarOverride(db.Model):
+    """A day an administrator declares a working day or a rest day (for years the package lacks)."""
+
+    day = db.Column(db.Date, primary_key=True)
+    is_workday = db.Column(db.Boolean, nullable=False)
+    note = db.Column(db.String(200))

@@ -1,0 +1,150 @@
+"""Commands under `flask --app webapp`: models deploy, seed-demo, timers run-due, scheduler, clock."""
+import logging
+import time
+from datetime import datetime
+
+import click
+from flask import current_app
+
+from engine import clock, registry, timers
+from engine.db import db
+from engine.errors import ModelInvalid, describe
+from engine.runtime import unit_of_work
+from engine.settings import set_setting
+
+DEPARTMENTS = {
+    "gaj": "市公安局",
+    "jyj": "市教育局",
+    "wjw": "市卫生健康委",
+    "mzj": "市民政局",
+    "rsj": "市人社局",
+    "zrzyj": "市自然资源和规划局",
+}
+
+DEMO_USERS = [
+    # username, display name, department, groups
+    ("dept_gaj", "市公安局 项目联络员", "gaj", ["dept:gaj"]),
+    ("dept_jyj", "市教育局 项目联络员", "jyj", ["dept:jyj"]),
+    ("sgj", "市数管局 项目科", None, ["sgj"]),
+    ("fgw", "市发改委 投资科", None, ["fgw"]),
+    ("czj", "市财政局 经建科", None, ["czj"]),
+    ("ggj", "市公管局 交易科", None, ["ggj"]),
+    ("sjj", "市审计局 审计科", None, ["sjj"]),
+    ("szf", "市政府 办公室", None, ["szf"]),
+    ("expert1", "评审专家 一", None, ["expert"]),
+    ("expert2", "评审专家 二", None, ["expert"]),
+    ("analyst", "业务分析员", None, ["analyst"]),
+    ("admin", "系统管理员", None, ["admin"]),
+]
+
+
+def register_cli(app):
+    app.cli.add_command(models_group)
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(timers_group)
+    app.cli.add_command(scheduler)
+    app.cli.add_command(clock_group)
+
+
+@click.group("models", help="流程模型：校验与部署")
+def models_group():
+    pass
+
+
+@models_group.command("deploy", help="部署 bpmn/ 与 forms/（内容未变则不产生新版本）")
+@click.option("--root", default=None, help="模型所在目录（默认为项目根目录）")
+def models_deploy(root):
+    files = registry.read_model_dir(root or current_app.config["MODEL_ROOT"])
+    try:
+        with unit_of_work():
+            version, created = registry.deploy(files, actor="cli")
+    except ModelInvalid as exc:
+        for problem in exc.problems:
+            click.echo(f"错误：{describe(problem)}", err=True)
+        raise SystemExit(1)
+    click.echo(f"{'已部署新版本' if created else '模型未变化，沿用版本'} {version.id}（{version.content_hash[:12]}）")
+
+
+@click.command("seed-demo", help="创建演示部门与每个角色一个演示用户（仅限非生产环境）")
+def seed_demo():
+    from .models import Department, User
+
+    if current_app.config["PRODUCTION"]:
+        raise click.ClickException("生产模式下不能创建演示用户")
+    password = current_app.config["DEMO_PASSWORD"]
+    with unit_of_work():
+        for code, name in DEPARTMENTS.items():
+            if db.session.get(Department, code) is None:
+                db.session.add(Department(code=code, name=name))
+        db.session.flush()
+        for username, display, dept, groups in DEMO_USERS:
+            user = db.session.execute(db.select(User).filter_by(username=username)).scalar()
+            if user is None:
+                user = User(username=username, display_name=display, department_code=dept)
+                user.set_password(password)
+                db.session.add(user)
+                db.session.flush()
+            user.set_groups(groups)
+    click.echo(f"演示数据已就绪：{len(DEMO_USERS)} 个用户，{len(DEPARTMENTS)} 个部门")
+
+
+@click.group("timers", help="定时器")
+def timers_group():
+    pass
+
+
+@timers_group.command("run-due", help="触发在指定时刻（默认现在）已到期的全部定时器")
+@click.option("--at", "at", default=None, help="ISO-8601 时刻，如 2026-07-01T00:00:00+08:00")
+def run_due(at):
+    moment = _parse_instant(at) if at else None
+    fired = timers.run_due(moment)
+    click.echo(f"已触发 {fired} 个流程实例的到期定时器")
+
+
+@click.command("scheduler", help="常驻定时器调度（APScheduler，每隔几秒检查到期定时器）")
+@click.option("--interval", type=float, default=None, help="轮询间隔（秒）")
+def scheduler(interval):
+    from .scheduler import run_forever
+
+    run_forever(current_app._get_current_object(), interval or current_app.config["SCHEDULER_INTERVAL"])
+
+
+@click.group("clock", help="演练模式时钟（生产模式不可用）")
+def clock_group():
+    pass
+
+
+@clock_group.command("set", help="把整个系统的时钟设为指定时刻")
+@click.argument("instant")
+def clock_set(instant):
+    _refuse_in_production()
+    target = _parse_instant(instant)
+    real = datetime.now(target.tzinfo)
+    with unit_of_work():
+        set_setting("clock_offset_seconds", (target - real).total_seconds())
+    clock.forget_offset()
+    click.echo(f"系统时钟已设为 {clock.now().astimezone(clock.BEIJING).isoformat(timespec='seconds')}")
+
+
+@clock_group.command("reset", help="恢复真实时间")
+def clock_reset():
+    _refuse_in_production()
+    with unit_of_work():
+        set_setting("clock_offset_seconds", 0)
+    clock.forget_offset()
+    click.echo("系统时钟已恢复为真实时间")
+
+
+def _refuse_in_production():
+    if current_app.config["PRODUCTION"]:
+        raise click.ClickException("生产模式下不能调整系统时钟")
+
+
+def _parse_instant(text):
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"无法识别的时刻：{text}（请用 ISO-8601，如 2026-07-01T00:00:00+08:00）")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=clock.BEIJING)
+    return value

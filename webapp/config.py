@@ -1,0 +1,51 @@
+"""Configuration from the environment. SQLite under instance/ unless DATABASE_URL says otherwise."""
+import os
+import secrets
+from pathlib import Path
+
+
+def load(app, overrides=None):
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'egov.sqlite3'}"
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    production = os.environ.get("EGOV_ENV", "development") == "production"
+    app.config.update(
+        SQLALCHEMY_DATABASE_URI=url,
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(url),
+        SECRET_KEY=os.environ.get("SECRET_KEY") or _instance_secret(instance),
+        PRODUCTION=production,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=production,
+        REMEMBER_COOKIE_SECURE=production,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        MAX_CONTENT_LENGTH=int(os.environ.get("EGOV_MAX_UPLOAD_MB", "20")) * 1024 * 1024,
+        DEMO_PASSWORD=os.environ.get("EGOV_DEMO_PASSWORD", "demo-pass-2026"),
+        SMTP_HOST=os.environ.get("EGOV_SMTP_HOST"),
+        SMTP_PORT=int(os.environ.get("EGOV_SMTP_PORT", "25")),
+        SMTP_FROM=os.environ.get("EGOV_SMTP_FROM", "egov@localhost"),
+        SCHEDULER_INTERVAL=float(os.environ.get("EGOV_SCHEDULER_INTERVAL", "1")),
+        MODEL_ROOT=str(Path(app.root_path).parent),
+        JSON_AS_ASCII=False,
+    )
+    app.json.ensure_ascii = False
+    if overrides:
+        app.config.update(overrides)
+
+
+def _engine_options(url):
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    return {"pool_pre_ping": True}
+
+
+def _instance_secret(instance):
+    """A per-installation secret kept under instance/, made on first start."""
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+    return path.read_text().strip()
