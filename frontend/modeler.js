@@ -187,7 +187,7 @@ class ModelerHandle {
         byId[id].map(escapeText).join('\n') + '</div>';
       html.title = byId[id].join('\n');
       overlays.add(id, 'egov-error', {
-        position: el.waypoints ? { top: -9, left: -9 } : { top: -9, left: -9 },
+        position: el.waypoints ? { top: -9, left: -9 } : { top: -9, right: 9 },
         html
       });
     });
