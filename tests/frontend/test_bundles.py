@@ -179,6 +179,7 @@ def test_modeler_round_trips_spiffworkflow_extensions(page):
             const ed = EgovModeler.open('#modeler', '#props', xml,
                 {forms: ['declaration.schema.json', 'review.schema.json'], roles: ['市数管局'], helpers: ['today', 'add_workdays']});
             await ed.ready;
+            window.__lastEditor = ed;
             ed.setSpiffProperty('Task_1', 'formJsonSchemaFilename', 'declaration.schema.json');
             ed.setSpiffProperty('Task_1', 'dueDate', 'add_workdays(today(), 5)');
             ed.setExtensionText('Task_1', 'spiffworkflow:PreScript', 'stage = "申报"');
@@ -205,7 +206,25 @@ def test_modeler_round_trips_spiffworkflow_extensions(page):
     assert result["selectValue"] == "declaration.schema.json"
     assert result["options"] == ["", "declaration.schema.json", "review.schema.json"]
     assert "表单与期限" in result["groups"]
+
+    # the same through the properties panel: choose the other form in the select
+    page.click('#props [data-group-id="group-spiff-user-task"] .bio-properties-panel-group-header')
+    page.select_option('#props select[name="spiff-form"]', "review.schema.json")
+    page.wait_for_timeout(300)
+    xml = page.evaluate("async () => await window.__lastEditor.getXml()")
+    assert 'name="formJsonSchemaFilename" value="review.schema.json"' in xml
     _shot(page, "modeler.png")
+
+    # what the modeler writes is what the engine reads
+    parser_mod = pytest.importorskip("SpiffWorkflow.spiff.parser.process")
+    parser = parser_mod.SpiffBpmnParser()
+    parser.add_bpmn_str(result["xml"].encode("utf-8"))
+    spec = parser.get_spec("Proc_1")
+    ext = spec.task_specs["Task_1"].extensions
+    assert ext["properties"]["formJsonSchemaFilename"] == "declaration.schema.json"
+    assert ext["properties"]["dueDate"] == "add_workdays(today(), 5)"
+    assert ext["instructionsForEndUser"] == "请填写**申报表**"
+    assert spec.task_specs["Task_1"].prescript == 'stage = "申报"'
 
 
 def test_modeler_lint_reports_disconnected_task(page):
