@@ -374,7 +374,15 @@ class Layout:
             for x, y in self.route(f):
                 etree.SubElement(e, f"{{{DI}}}waypoint", x=fmt(x), y=fmt(y))
 
+    def artifacts_last(self):
+        """BPMN schema order: artifacts (groups, annotations) after all flow elements."""
+        for el in list(self.process):
+            if isinstance(el.tag, str) and local(el) in ("group", "textAnnotation", "association"):
+                self.process.remove(el)
+                self.process.append(el)
+
     def run(self):
+        self.artifacts_last()
         self.assign_columns()
         self.assign_rows()
         self.geometry()
