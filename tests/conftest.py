@@ -8,24 +8,35 @@ ROOT = Path(__file__).resolve().parent.parent
 ENGINE_FIXTURES = ROOT / "tests" / "fixtures" / "engine"
 
 
-def _fresh_postgres(url):
-    """Drop everything in the test database so migrations start from empty."""
+def _admin_engine(url):
     import sqlalchemy as sa
 
-    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-        conn.execute(sa.text("CREATE SCHEMA public"))
-    engine.dispose()
+    return sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory):
+def database_url(tmp_path_factory):
+    """SQLite in a temp dir, or a fresh PostgreSQL database of this session's own beside DATABASE_URL's."""
     url = os.environ.get("DATABASE_URL")
-    if url and url.startswith("postgres"):
-        _fresh_postgres(url)
-    else:
-        os.environ["DATABASE_URL"] = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    if not (url and url.startswith("postgres")):
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        return
+    import sqlalchemy as sa
+
+    name = f"egov_test_{os.getpid()}"
+    admin = _admin_engine(url)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    yield url.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    os.environ["DATABASE_URL"] = database_url  # also seen by CLI runs and child processes of the tests
     from flask_migrate import upgrade
 
     from webapp import create_app
@@ -33,7 +44,12 @@ def app(tmp_path_factory):
     app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "SCHEDULER_INTERVAL": 0.2})
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
-    return app
+    yield app
+    with app.app_context():
+        from engine.db import db as database
+
+        database.session.remove()
+        database.engine.dispose()
 
 
 @pytest.fixture
@@ -63,7 +79,9 @@ def deployed(db):
     return version
 
 
-def actor(username, *groups):
+@pytest.fixture
+def actor():
+    """actor("dept_gaj", "dept:gaj") -> an engine Actor with those groups."""
     from engine.runtime import Actor
 
-    return Actor(username, frozenset(groups))
+    return lambda username, *groups: Actor(username, frozenset(groups))
