@@ -4,6 +4,7 @@
 //   const ed = EgovModeler.open(containerEl, propertiesEl, bpmnXml,
 //                               {forms: [...], roles: [...], helpers: [...]}, onChange);
 //   await ed.ready;                       // import finished (rejects on invalid XML)
+//   ed.importWarnings                     // [message] from the last import (unknown elements are dropped)
 //   await ed.getXml()                     // -> formatted BPMN XML string
 //   ed.showErrors([{element_id, message}])  // -> errors whose element_id is not in the diagram
 //   ed.clearErrors()
@@ -127,13 +128,15 @@ class ModelerHandle {
 
   async importXml(xml) {
     const { warnings } = await this.modeler.importXML(xml);
-    if (warnings && warnings.length) {
-      console.warn('[EgovModeler] import warnings', warnings);
+    // e.g. extension elements the modeler does not know, which it drops on save
+    this.importWarnings = (warnings || []).map(w => w.message);
+    if (this.importWarnings.length) {
+      console.warn('[EgovModeler] import warnings:\n' + this.importWarnings.join('\n'));
     }
     this.modeler.get('canvas').zoom('fit-viewport', 'auto');
     // the properties panel subscribes to selection events in effects that run after paint
     await afterPaint();
-    return warnings;
+    return this.importWarnings;
   }
 
   async getXml() {

@@ -265,3 +265,24 @@ def test_charts_render(page):
     )
     assert kind == "bar"
     assert page.locator("#chart canvas").count() >= 1
+
+
+def test_modeler_keeps_spiffarena_extensions(page):
+    extras = (
+        '<spiffworkflow:unitTests><spiffworkflow:unitTest id="u1">'
+        "<spiffworkflow:inputJson>{}</spiffworkflow:inputJson></spiffworkflow:unitTest></spiffworkflow:unitTests>"
+        '<spiffworkflow:taskMetadataValues><spiffworkflow:taskMetadataValue name="a" value="b"/>'
+        "</spiffworkflow:taskMetadataValues>"
+    )
+    xml = CONNECTED.replace("<spiffworkflow:instructionsForEndUser>", extras + "<spiffworkflow:instructionsForEndUser>")
+    result = page.evaluate(
+        """async xml => {
+            const ed = EgovModeler.open('#modeler', '#props', xml, {});
+            await ed.ready;
+            return {xml: await ed.getXml(), warnings: ed.importWarnings};
+        }""",
+        xml,
+    )
+    assert result["warnings"] == []
+    assert '<spiffworkflow:unitTest id="u1">' in result["xml"]
+    assert '<spiffworkflow:taskMetadataValue name="a" value="b" />' in result["xml"]
