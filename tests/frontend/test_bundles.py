@@ -286,3 +286,22 @@ def test_modeler_keeps_spiffarena_extensions(page):
     assert result["warnings"] == []
     assert '<spiffworkflow:unitTest id="u1">' in result["xml"]
     assert '<spiffworkflow:taskMetadataValue name="a" value="b" />' in result["xml"]
+
+
+def test_modeler_condition_and_role_entries(page):
+    page.evaluate(
+        """async () => {
+            const ed = EgovModeler.open('#modeler', '#props', null, {roles: ['市数管局', '专家']});
+            await ed.ready;
+            window.__ed = ed;
+            const m = ed.modeler, modeling = m.get('modeling');
+            const gw = modeling.appendShape(m.get('elementRegistry').get('StartEvent_1'), {type: 'bpmn:ExclusiveGateway'});
+            modeling.appendShape(gw, {type: 'bpmn:UserTask'});
+            m.get('selection').select(gw.outgoing[0]);
+        }"""
+    )
+    page.click('#props [data-group-id="group-spiff-condition"] .bio-properties-panel-group-header')
+    page.fill('#props textarea[name="spiff-condition-expression"]', "amount > 400")
+    page.wait_for_timeout(600)  # panel debounce
+    xml = page.evaluate("async () => await window.__ed.getXml()")
+    assert 'xsi:type="bpmn:tFormalExpression">amount &gt; 400</bpmn:conditionExpression>' in xml
