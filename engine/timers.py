@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 
 from . import clock
+from .audit import record
 from .db import db
 from .errors import Conflict
 from .models import Instance
@@ -46,8 +47,8 @@ def _claim_batch(at, skip):
 
 
 def _claim_one(instance_id, at):
-    """Lock the row if it is still due and nobody else holds it; None if another scheduler has it."""
-    query = db.select(Instance.id).where(Instance.id == instance_id, Instance.status == "running",
+    """Lock the row if it is still due and nobody else holds it; its version, or None if taken."""
+    query = db.select(Instance.lock_version).where(Instance.id == instance_id, Instance.status == "running",
                                          Instance.next_timer_at <= at)
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
@@ -68,9 +69,12 @@ def run_due(at=None):
                 seen.add(instance_id)
                 try:
                     with unit_of_work():
-                        if _claim_one(instance_id, now) is None:
+                        claimed = _claim_one(instance_id, now)
+                        if claimed is None:
                             continue
-                        _step_instance(instance_id, SYSTEM, lambda wf: wf.refresh_timers(), allowed=("running",))
+                        row, _ = _step_instance(instance_id, SYSTEM, lambda wf: wf.refresh_timers(),
+                                                allowed=("running",), expect_version=claimed)
+                        record("timer", SYSTEM.username, row.id, row.project_id, payload={"at": now.isoformat()})
                     fired += 1
                 except Conflict:
                     log.info("instance %s was stepped by someone else meanwhile", instance_id)
