@@ -1,0 +1,175 @@
+"""Diagrams under bpmn/: SpiffWorkflow parses them, DI is complete and tidy, user tasks name forms and sit in known lanes.
+
+Only stdlib, lxml and SpiffWorkflow: no engine imports.
+"""
+import itertools
+import pathlib
+import re
+
+import pytest
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BPMN_FILES = sorted((ROOT / "bpmn").glob("*.bpmn"))
+DMN_FILES = sorted((ROOT / "bpmn").glob("*.dmn"))
+NS = {
+    "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+    "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
+    "dc": "http://www.omg.org/spec/DD/20100524/DC",
+    "di": "http://www.omg.org/spec/DD/20100524/DI",
+    "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core",
+}
+LANES = {"项目建设主管部门", "市数管局", "市发改委", "市财政局", "市公管局", "市审计局", "市政府", "专家"}
+FLOW_NODES = ["startEvent", "endEvent", "intermediateThrowEvent", "intermediateCatchEvent", "boundaryEvent",
+              "task", "userTask", "scriptTask", "serviceTask", "businessRuleTask", "manualTask", "sendTask",
+              "receiveTask", "callActivity", "subProcess", "exclusiveGateway", "parallelGateway",
+              "inclusiveGateway", "eventBasedGateway"]
+
+
+def parse(path):
+    return etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
+
+
+def flow_nodes(tree):
+    return [el for tag in FLOW_NODES for el in tree.iterfind(f".//bpmn:process/bpmn:{tag}", NS)]
+
+
+def bounds(tree):
+    res = {}
+    for sh in tree.iterfind(".//bpmndi:BPMNShape", NS):
+        b = sh.find("dc:Bounds", NS)
+        res[sh.get("bpmnElement")] = tuple(float(b.get(k)) for k in ("x", "y", "width", "height"))
+    return res
+
+
+def overlap(a, b):
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+@pytest.fixture(scope="module")
+def parser():
+    p = SpiffBpmnParser(validator=BpmnValidator())
+    p.add_bpmn_files([str(f) for f in BPMN_FILES])
+    p.add_dmn_files([str(f) for f in DMN_FILES])
+    return p
+
+
+@pytest.mark.parametrize("pid", ["lifecycle", "progress_report", "acceptance", "fund_request"])
+def test_spiff_parses(parser, pid):
+    assert parser.get_spec(pid) is not None
+    parser.get_subprocess_specs(pid)
+
+
+def test_lifecycle_calls_acceptance(parser):
+    assert "acceptance" in parser.get_subprocess_specs("lifecycle")
+
+
+ROUTE_CASES = [
+    ("设备购买类", False, False, 1000, "unified"),
+    ("运维服务类", False, False, 300, "unified"),
+    ("设备购买类", True, True, 1000.5, "separate"),
+    ("新建", True, True, 800, "unified"),
+    ("升级改造", True, False, 800, "separate"),
+    ("扩建", False, True, 800, "separate"),
+    ("新建", True, True, 1200, "separate"),
+]
+
+
+@pytest.mark.parametrize("category,clear,simple,budget,route", ROUTE_CASES)
+def test_establishment_route_table(parser, category, clear, simple, budget, route):
+    """The DMN rule of the notice: (类别 ∈ {设备购买类, 运维服务类} or (需求明确 and 架构简单)) and 预算 ≤ 1000."""
+    from types import SimpleNamespace
+
+    from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+    from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
+
+    dmn = parser.dmn_parsers["establishment_route"]
+    dmn.parse()
+    table = dmn.decision.decisionTables[0]
+    data = {"project_category": category, "requirements_clear": clear, "architecture_simple": simple, "budget_wan": budget}
+    task = SimpleNamespace(data=data, workflow=SimpleNamespace(script_engine=PythonScriptEngine()),
+                           task_spec=SimpleNamespace(bpmn_id="task_establishment_route", bpmn_name="判定立项方式"))
+    assert DMNEngine(table).result(task) == {"establishment_route": route}
+
+
+@pytest.mark.parametrize("path", BPMN_FILES, ids=lambda p: p.name)
+def test_every_element_has_di(path):
+    tree = parse(path)
+    shapes = bounds(tree)
+    edges = {e.get("bpmnElement"): e for e in tree.iterfind(".//bpmndi:BPMNEdge", NS)}
+    for el in flow_nodes(tree):
+        assert el.get("id") in shapes, f"no shape for {el.get('id')}"
+    for lane in tree.iterfind(".//bpmn:lane", NS):
+        assert lane.get("id") in shapes, f"no shape for lane {lane.get('id')}"
+    for group in tree.iterfind(".//bpmn:group", NS):
+        assert group.get("id") in shapes, f"no shape for group {group.get('id')}"
+    for f in tree.iterfind(".//bpmn:sequenceFlow", NS):
+        assert f.get("id") in edges, f"no edge for {f.get('id')}"
+        assert len(edges[f.get("id")].findall("di:waypoint", NS)) >= 2
+    for sh in tree.iterfind(".//bpmndi:BPMNShape", NS):
+        if sh.get("bpmnElement").startswith("lane_") or sh.get("bpmnElement").startswith("participant_"):
+            assert sh.get("isHorizontal") == "true"
+
+
+@pytest.mark.parametrize("path", BPMN_FILES, ids=lambda p: p.name)
+def test_no_overlaps_and_nodes_inside_their_lane(path):
+    tree = parse(path)
+    shapes = bounds(tree)
+    nodes = flow_nodes(tree)
+    host = {el.get("id"): el.get("attachedToRef") for el in nodes if el.get("attachedToRef")}
+    ids = [el.get("id") for el in nodes]
+    for a, b in itertools.combinations(ids, 2):
+        if host.get(a) == b or host.get(b) == a:
+            continue
+        assert not overlap(shapes[a], shapes[b]), f"{a} overlaps {b}"
+    lanes = list(tree.iterfind(".//bpmn:lane", NS))
+    for la, lb in itertools.combinations(lanes, 2):
+        assert not overlap(shapes[la.get("id")], shapes[lb.get("id")])
+    groups = [g.get("id") for g in tree.iterfind(".//bpmn:group", NS)]
+    for ga, gb in itertools.combinations(groups, 2):
+        assert not overlap(shapes[ga], shapes[gb])
+    for lane in lanes:
+        lx, ly, lw, lh = shapes[lane.get("id")]
+        for ref in lane.iterfind("bpmn:flowNodeRef", NS):
+            x, y, w, h = shapes[ref.text.strip()]
+            cy = y + h / 2
+            if ref.text.strip() in host:
+                continue
+            assert ly <= y and y + h <= ly + lh and lx <= x and x + w <= lx + lw, f"{ref.text} outside {lane.get('name')}"
+            assert ly <= cy <= ly + lh
+
+
+@pytest.mark.parametrize("path", BPMN_FILES, ids=lambda p: p.name)
+def test_user_tasks_name_forms_and_sit_in_known_lanes(path):
+    tree = parse(path)
+    assert tree.find(".//bpmn:process/bpmn:laneSet", NS) is not None
+    lane_of = {}
+    for lane in tree.iterfind(".//bpmn:lane", NS):
+        assert lane.get("name") in LANES, lane.get("name")
+        assert re.fullmatch(r"[a-z_]+", lane.get("id"))
+        for ref in lane.iterfind("bpmn:flowNodeRef", NS):
+            lane_of[ref.text.strip()] = lane.get("name")
+    for el in flow_nodes(tree):
+        assert re.fullmatch(r"[a-z0-9_]+", el.get("id")), el.get("id")
+        if el.get("attachedToRef") is None:
+            assert el.get("id") in lane_of, f"{el.get('id')} is in no lane"
+    for task in tree.iterfind(".//bpmn:userTask", NS):
+        assert task.get("name"), task.get("id")
+        props = {p.get("name"): p.get("value") for p in task.iterfind(".//spiffworkflow:property", NS)}
+        form = props.get("formJsonSchemaFilename")
+        assert form and (ROOT / "forms" / form).is_file(), f"{task.get('id')}: form {form} missing"
+        assert lane_of.get(task.get("id")) in LANES
+
+
+def test_lifecycle_lanes_and_stages():
+    tree = parse(ROOT / "bpmn" / "lifecycle.bpmn")
+    names = [lane.get("name") for lane in tree.iterfind(".//bpmn:lane", NS)]
+    assert names == ["项目建设主管部门", "市数管局", "市发改委", "市财政局", "市公管局", "市审计局", "市政府", "专家"]
+    values = {cv.get("id"): cv.get("value") for cv in tree.iterfind(".//bpmn:categoryValue", NS)}
+    groups = [values[g.get("categoryValueRef")] for g in tree.iterfind(".//bpmn:group", NS)]
+    assert groups == ["谋划", "申报", "实施", "验收", "运维"]
+    scripts = [el.findtext("bpmn:script", "", NS) for el in tree.iterfind(".//bpmn:scriptTask", NS)]
+    for stage in groups:
+        assert any(re.match(rf'\s*stage\s*=\s*"{stage}"', s) for s in scripts), stage
