@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Starts the whole system on http://127.0.0.1:5000: set-up, demo data, the timer scheduler and the web
+# server. SQLite under instance/ unless DATABASE_URL is set. Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+if [ "${EGOV_ENV:-development}" != "production" ]; then
+  .venv/bin/flask --app webapp seed-demo
+fi
+
+.venv/bin/flask --app webapp scheduler &
+scheduler=$!
+trap 'kill $scheduler 2>/dev/null || true' EXIT INT TERM
+
+if [ "${EGOV_ENV:-development}" = "production" ]; then
+  .venv/bin/gunicorn --bind 127.0.0.1:5000 --workers 4 'webapp:create_app()'
+else
+  .venv/bin/flask --app webapp run --host 127.0.0.1 --port 5000
+fi
