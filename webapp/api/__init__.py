@@ -1,0 +1,83 @@
+"""The JSON API under /api (SPEC §5). Routes are thin: parse the request, call webapp.services, shape JSON.
+
+Authentication: `Authorization: Bearer <token>` from POST /api/auth/token, or the UI's session cookie
+(then CSRF applies to writes, as on every form post). Errors are JSON, see webapp.web.
+"""
+from flask import Blueprint, current_app, g, request
+from flask_login import current_user
+
+from engine.errors import EngineError
+
+from ..auth import Unauthorized, bearer_token, current_account, user_for_token
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+PUBLIC_ENDPOINTS = {"api.issue_token", "api.openapi"}
+MAX_PER_PAGE = 100
+
+
+class BadRequest(EngineError):
+    status = 400
+    code = "bad_request"
+
+
+@bp.before_request
+def _authenticate():
+    token = bearer_token()
+    if token is not None:
+        g.api_user = user_for_token(token)  # a bad token is refused even when a session exists
+        return
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return
+    if not current_user.is_authenticated:
+        raise Unauthorized("请先登录，或在请求头中提供身份令牌（Authorization: Bearer …）")
+    _csrf_for_session()
+
+
+def _csrf_for_session():
+    """Cookie-authenticated writes need the CSRF token like any form post; bearer calls do not."""
+    config = current_app.config
+    if not config.get("WTF_CSRF_ENABLED", True) or request.method not in config.get("WTF_CSRF_METHODS", ()):
+        return
+    current_app.extensions["csrf"].protect()
+
+
+def user():
+    account = current_account()
+    if account is None:
+        raise Unauthorized("请先登录")
+    return account
+
+
+def json_body():
+    """The request's JSON object; {} for an empty body; 400 for anything else."""
+    if not request.get_data(cache=True):
+        return {}
+    data = request.get_json(force=True, silent=True)
+    if data is None:
+        raise BadRequest("请求体不是有效的 JSON")
+    if not isinstance(data, dict):
+        raise BadRequest("请求体须为 JSON 对象")
+    return data
+
+
+def paging():
+    """(page, per_page) from the query string; per_page is capped at 100."""
+    out = []
+    for name, default in (("page", 1), ("per_page", 20)):
+        raw = request.args.get(name, default)
+        try:
+            value = int(raw)
+        except (TypeError, ValueError):
+            raise BadRequest(f"{name} 须为正整数", fields={name: "须为正整数"})
+        if value < 1:
+            raise BadRequest(f"{name} 须为正整数", fields={name: "须为正整数"})
+        out.append(value)
+    return out[0], min(out[1], MAX_PER_PAGE)
+
+
+def listing(items, total):
+    return {"items": items, "total": total}
+
+
+from . import routes_admin, routes_auth, routes_files, routes_projects, routes_tasks, openapi  # noqa: E402,F401

@@ -1,0 +1,161 @@
+"""Who is asking: session login for the UI, bearer tokens for the API, login throttling, the Actor.
+
+The UI's login page (blueprint `auth`, built by the UI) calls `authenticate` and then
+`flask_login.login_user`; the API's `POST /api/auth/token` calls `authenticate` and `issue_token`.
+"""
+import hashlib
+import secrets
+from datetime import datetime, timedelta, timezone
+
+from flask import g, request
+from flask_login import LoginManager, current_user
+
+from engine.audit import record
+from engine.db import db
+from engine.errors import EngineError, Forbidden
+from engine.runtime import Actor
+
+from .models import ApiToken, User
+
+MAX_FAILED_LOGINS = 5
+LOCK_MINUTES = 15
+TOKEN_HOURS = 12
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = "请先登录"
+login_manager.login_message_category = "warning"
+
+
+class Unauthorized(EngineError):
+    status = 401
+    code = "unauthorized"
+
+
+class AccountLocked(Forbidden):
+    code = "account_locked"
+
+
+def _real_now():
+    # Security clocks (lockout, token expiry) follow real time, not the 演练模式 clock offset.
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+@login_manager.user_loader
+def _load_user(user_id):
+    try:
+        user = db.session.get(User, int(user_id))
+    except (TypeError, ValueError):
+        return None
+    return user if user is not None and user.active else None
+
+
+def authenticate(username, password, via="session"):
+    """The user with these credentials; failures are counted and the 5th locks the account 15 minutes.
+
+    Raises Unauthorized (401) or AccountLocked (403), both with Chinese messages. The failure count is
+    committed even though the call raises, so the lock survives the rejected request.
+    """
+    if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
+        raise Unauthorized("请输入用户名和密码")
+    user = db.session.execute(db.select(User).filter_by(username=username)).scalar()
+    now = _real_now()
+    if user is not None and user.locked_until and user.locked_until > now:
+        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        _audit_login(username, False, via, "locked")
+        db.session.commit()
+        raise AccountLocked(f"登录失败次数过多，账户已锁定，请 {minutes} 分钟后再试")
+    if user is None or not user.check_password(password) or not user.active:
+        message = "用户名或密码错误"
+        if user is not None:
+            user.failed_logins = (user.failed_logins or 0) + 1
+            if user.failed_logins >= MAX_FAILED_LOGINS:
+                user.failed_logins, user.locked_until = 0, now + timedelta(minutes=LOCK_MINUTES)
+                message = f"连续 {MAX_FAILED_LOGINS} 次登录失败，账户已锁定 {LOCK_MINUTES} 分钟"
+            elif not user.active:
+                message = "账户已停用，请联系管理员"
+        _audit_login(username, False, via, "bad_credentials")
+        db.session.commit()
+        if user is not None and user.locked_until and user.locked_until > now:
+            raise AccountLocked(message)
+        raise Unauthorized(message)
+    user.failed_logins, user.locked_until = 0, None
+    _audit_login(username, True, via)
+    db.session.commit()
+    return user
+
+
+def _audit_login(username, ok, via, reason=None):
+    payload = {"ok": ok, "via": via, "ip": request.remote_addr if request else None}
+    if reason:
+        payload["reason"] = reason
+    record("login", username, payload=payload)
+
+
+# ---------------------------------------------------------------- bearer tokens
+
+def _hash(token):
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(user):
+    """A new API token for `user`: (token, expires_at). Only its sha256 is stored."""
+    token = secrets.token_urlsafe(32)
+    now = _real_now()
+    db.session.execute(db.delete(ApiToken).where(ApiToken.user_id == user.id, ApiToken.expires_at <= now))
+    expires = now + timedelta(hours=TOKEN_HOURS)
+    db.session.add(ApiToken(token_hash=_hash(token), user_id=user.id, created_at=now, expires_at=expires))
+    db.session.commit()
+    return token, expires.replace(tzinfo=timezone.utc)
+
+
+def revoke_token(token):
+    db.session.execute(db.delete(ApiToken).where(ApiToken.token_hash == _hash(token)))
+    db.session.commit()
+
+
+def bearer_token():
+    """The token of an `Authorization: Bearer …` header, '' when the header is malformed, None when absent."""
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def user_for_token(token):
+    if not token:
+        raise Unauthorized("身份令牌无效")
+    row = db.session.get(ApiToken, _hash(token))
+    if row is None:
+        raise Unauthorized("身份令牌无效或已撤销，请重新获取")
+    if row.expires_at <= _real_now():
+        raise Unauthorized("身份令牌已过期，请重新获取")
+    if not row.user.active:
+        raise Unauthorized("账户已停用")
+    return row.user
+
+
+# ---------------------------------------------------------------- the acting user
+
+def current_account():
+    """The signed-in User: the bearer token's user on API calls, else the session user, else None."""
+    user = g.get("api_user")
+    if user is not None:
+        return user
+    return current_user if current_user.is_authenticated else None
+
+
+def actor_of(user):
+    return Actor(user.username, frozenset(user.groups))
+
+
+def current_actor():
+    user = current_account()
+    if user is None:
+        raise Unauthorized("请先登录")
+    return actor_of(user)
+
+
+def init_app(app):
+    login_manager.init_app(app)

@@ -1,0 +1,31 @@
+"""The one service layer the UI views and the JSON API both call (DESIGN decision 11).
+
+Every function takes the acting `User` first, checks what that user may see or do, and raises
+engine.errors (NotFound, Forbidden, Invalid, Conflict) with Chinese messages; callers only render.
+"""
+from datetime import timezone
+
+from engine import clock
+
+
+def iso(value):
+    """A stored naive-UTC datetime as ISO 8601 in Beijing time (None stays None)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(clock.BEIJING).isoformat(timespec="seconds")
+
+
+def now_naive():
+    """The system clock as stored in the database: naive UTC."""
+    return clock.now().replace(tzinfo=None)
+
+
+def page_of(query, page, per_page, session):
+    """(rows, total) of one page of a select; page and per_page are already checked."""
+    from sqlalchemy import func, select
+
+    total = session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar()
+    rows = session.execute(query.limit(per_page).offset((page - 1) * per_page)).scalars().all()
+    return rows, total

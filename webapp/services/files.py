@@ -1,0 +1,160 @@
+"""Uploaded documents: type and size limits, a sha256 checksum, and project-scoped access."""
+import hashlib
+import uuid
+
+from flask import current_app
+from sqlalchemy import select
+
+from engine.audit import record
+from engine.db import db
+from engine.errors import Invalid, NotFound
+
+from ..models import StoredFile
+from . import now_naive, visibility
+
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "doc": "application/msword",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xls": "application/vnd.ms-excel",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "zip": "application/zip",
+    "ofd": "application/ofd",
+    "txt": "text/plain; charset=utf-8",
+}
+# The leading bytes each type must start with: a renamed executable is not a PDF.
+_MAGIC = {
+    "pdf": (b"%PDF",),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+    "jpg": (b"\xff\xd8\xff",),
+    "jpeg": (b"\xff\xd8\xff",),
+    "doc": (b"\xd0\xcf\x11\xe0",),
+    "xls": (b"\xd0\xcf\x11\xe0",),
+    "docx": (b"PK\x03\x04",),
+    "xlsx": (b"PK\x03\x04",),
+    "zip": (b"PK\x03\x04", b"PK\x05\x06"),
+    "ofd": (b"PK\x03\x04",),
+}
+
+
+def max_bytes():
+    return int(current_app.config.get("EGOV_MAX_FILE_BYTES", DEFAULT_MAX_BYTES))
+
+
+def _extension(filename):
+    return filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+
+
+def _clean_name(filename):
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return "".join(ch for ch in name if ch.isprintable())[:255]
+
+
+def _content_ok(ext, data):
+    if ext == "txt":
+        return b"\x00" not in data[:8192]
+    return data.startswith(_MAGIC[ext])
+
+
+def store_upload(user, file_storage, project_id=None):
+    """Keep an uploaded file; with a project id the user must be able to see that project."""
+    if file_storage is None or not getattr(file_storage, "filename", None):
+        raise Invalid("请选择要上传的文件", fields={"file": "请选择要上传的文件"})
+    name = _clean_name(file_storage.filename)
+    ext = _extension(name)
+    if ext not in CONTENT_TYPES:
+        allowed = "、".join(sorted({e for e in CONTENT_TYPES if e != "jpeg"}))
+        raise Invalid("不支持的文件类型", fields={"file": f"仅支持 {allowed}"})
+    limit = max_bytes()
+    data = file_storage.stream.read(limit + 1)
+    if len(data) > limit:
+        raise Invalid("文件过大", fields={"file": f"文件不能超过 {limit // (1024 * 1024)} MB"})
+    if not data:
+        raise Invalid("文件为空", fields={"file": "文件为空"})
+    if not _content_ok(ext, data):
+        raise Invalid("文件内容与扩展名不符", fields={"file": f"文件内容不是有效的 {ext} 文件"})
+    department = user.department_code
+    if project_id not in (None, ""):
+        from .projects import get_project
+
+        project = get_project(user, project_id)
+        project_id, department = project.id, project.department_code
+    else:
+        project_id = None
+    stored = StoredFile(id=str(uuid.uuid4()), project_id=project_id, department_code=department, filename=name,
+                        content_type=CONTENT_TYPES[ext], size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+                        data=data, uploaded_by=user.username, uploaded_at=now_naive())
+    db.session.add(stored)
+    record("upload", user.username, project_id=project_id,
+           payload={"file": stored.id, "name": name, "size": len(data), "sha256": stored.sha256})
+    db.session.commit()
+    return stored
+
+
+def may_see_file(user, stored):
+    if stored.project_id is not None:
+        from ..models import Project
+
+        project = db.session.get(Project, stored.project_id)
+        return project is not None and visibility.may_see_project(user.groups, project)
+    # Not yet attached to a project: its uploader, its department and the oversight groups.
+    return (stored.uploaded_by == user.username or visibility.sees_all(user.groups)
+            or (stored.department_code is not None and stored.department_code in visibility.dept_codes(user.groups)))
+
+
+def get_file_for(user, file_id):
+    """The file, or NotFound when it does not exist or the user may not see its project."""
+    stored = db.session.get(StoredFile, file_id) if isinstance(file_id, str) and len(file_id) <= 36 else None
+    if stored is None or not may_see_file(user, stored):
+        raise NotFound("文件不存在或无权下载")
+    return stored
+
+
+def file_checker(user, project_id):
+    """The `file_exists` callback for form validation: the file exists and may go on this project."""
+    def exists(file_id):
+        stored = db.session.get(StoredFile, file_id) if isinstance(file_id, str) and len(file_id) <= 36 else None
+        if stored is None:
+            return False
+        if stored.project_id is not None:
+            return stored.project_id == project_id
+        return stored.uploaded_by == user.username or may_see_file(user, stored)
+
+    return exists
+
+
+def file_ids(value):
+    """Every string in a form's data that names a stored file (nested lists and objects included)."""
+    found = []
+    if isinstance(value, dict):
+        for item in value.values():
+            found += file_ids(item)
+    elif isinstance(value, list):
+        for item in value:
+            found += file_ids(item)
+    elif isinstance(value, str) and len(value) == 36 and value.count("-") == 4:
+        found.append(value)
+    return found
+
+
+def bind_files(data, project_id):
+    """Attach files submitted on a project's form to that project, so its viewers may download them."""
+    ids = file_ids(data)
+    if project_id is None or not ids:
+        return
+    rows = db.session.execute(select(StoredFile).where(StoredFile.id.in_(ids), StoredFile.project_id.is_(None))).scalars()
+    for stored in rows:
+        stored.project_id = project_id
+    db.session.commit()
+
+
+def file_dict(stored):
+    from . import iso
+
+    return {"id": stored.id, "filename": stored.filename, "content_type": stored.content_type, "size": stored.size,
+            "sha256": stored.sha256, "project_id": stored.project_id, "uploaded_by": stored.uploaded_by,
+            "uploaded_at": iso(stored.uploaded_at)}

@@ -1,0 +1,205 @@
+"""The work queue (待办 / 已办) and the actions on one task, all read from the task index."""
+from sqlalchemy import func, or_, select
+
+from engine import clock, registry, runtime, workcalendar
+from engine.db import db
+from engine.errors import Invalid, NotFound
+from engine.models import Instance, TaskIndex
+
+from ..models import Project
+from . import iso, now_naive, page_of
+
+SOON_WORKDAYS = 5  # a deadline this many working days away shows as 临期 (SPEC §7 reminder)
+
+
+def _visible(user):
+    groups = sorted(user.groups)
+    return or_(TaskIndex.group_code.in_(groups), TaskIndex.assignee == user.username)
+
+
+def _soon_limit():
+    """The instant up to which a deadline counts as soon: the end of the 5th working day from today."""
+    day = workcalendar.add_workdays(clock.today(), SOON_WORKDAYS)
+    return clock.as_utc(day).replace(tzinfo=None)
+
+
+def _truthy(value):
+    return value in (True, 1, "1", "true", "yes", "on")
+
+
+def list_tasks(user, filters=None, page=1, per_page=20, done=False):
+    """(tasks, total). Open tasks of the user and their groups, by deadline; `done`: what they completed."""
+    filters = filters or {}
+    if done:
+        query = select(TaskIndex).where(TaskIndex.completed_by == user.username, TaskIndex.state == "completed")
+        query = query.order_by(TaskIndex.completed_at.desc(), TaskIndex.id)
+    else:
+        query = select(TaskIndex).where(TaskIndex.state == "ready", _visible(user))
+        query = query.order_by(TaskIndex.due_at.is_(None), TaskIndex.due_at, TaskIndex.created_at, TaskIndex.id)
+    if filters.get("project_id") not in (None, ""):
+        try:
+            query = query.where(TaskIndex.project_id == int(filters["project_id"]))
+        except (TypeError, ValueError):
+            raise Invalid("项目筛选条件无效", fields={"project_id": "须为项目编号"})
+    now = now_naive()
+    if _truthy(filters.get("overdue")):
+        query = query.where(TaskIndex.due_at.is_not(None), TaskIndex.due_at <= now)
+    if _truthy(filters.get("soon")):
+        query = query.where(TaskIndex.due_at > now, TaskIndex.due_at <= _soon_limit())
+    if _truthy(filters.get("mine")):
+        query = query.where(TaskIndex.assignee == user.username)
+    if _truthy(filters.get("unassigned")):
+        query = query.where(TaskIndex.assignee.is_(None))
+    if filters.get("stage"):
+        query = query.where(TaskIndex.stage == filters["stage"])
+    if filters.get("q"):
+        text = str(filters["q"])
+        query = query.where(or_(TaskIndex.name.contains(text), TaskIndex.project_id.in_(
+            select(Project.id).where(Project.name.contains(text)))))
+    return page_of(query, page, per_page, db.session)
+
+
+def counts(user):
+    """{"todo", "overdue", "soon"} of the user's open tasks, for badges."""
+    now, limit = now_naive(), _soon_limit()
+    base = select(func.count()).select_from(TaskIndex).where(TaskIndex.state == "ready", _visible(user))
+    run = lambda q: db.session.execute(q).scalar()  # noqa: E731
+    return {
+        "todo": run(base),
+        "overdue": run(base.where(TaskIndex.due_at.is_not(None), TaskIndex.due_at <= now)),
+        "soon": run(base.where(TaskIndex.due_at > now, TaskIndex.due_at <= limit)),
+    }
+
+
+def due_level(task, now=None, soon_limit=None):
+    if task.state != "ready" or task.due_at is None:
+        return "normal"
+    now = now or now_naive()
+    if task.due_at <= now:
+        return "overdue"
+    if task.due_at <= (soon_limit or _soon_limit()):
+        return "soon"
+    return "normal"
+
+
+def task_dict(task, project=None, now=None, soon_limit=None):
+    """The SPEC §5 task shape, plus project_name, stage, due_level and completion fields."""
+    if project is None and task.project_id is not None:
+        project = db.session.get(Project, task.project_id)
+    now = now or now_naive()
+    level = due_level(task, now, soon_limit)
+    return {
+        "id": task.id,
+        "name": task.name,
+        "bpmn_id": task.bpmn_id,
+        "project_id": task.project_id,
+        "instance_id": task.instance_id,
+        "lane": task.lane,
+        "groups": [task.group_code],
+        "assignee": task.assignee,
+        "state": task.state,
+        "form": task.form,
+        "created": iso(task.created_at),
+        "due": iso(task.due_at),
+        "overdue": level == "overdue",
+        "project_name": project.name if project is not None else None,
+        "stage": task.stage,
+        "due_level": level,
+        "process_id": task.process_id,
+        "completed_at": iso(task.completed_at),
+        "completed_by": task.completed_by,
+    }
+
+
+def task_dicts(tasks):
+    """task_dict for a page of tasks, loading their projects in one query."""
+    ids = {t.project_id for t in tasks if t.project_id is not None}
+    projects = {p.id: p for p in db.session.execute(select(Project).where(Project.id.in_(ids))).scalars()} if ids else {}
+    now, limit = now_naive(), _soon_limit()
+    return [task_dict(t, projects.get(t.project_id), now, limit) for t in tasks]
+
+
+def may_see_task(user, task):
+    groups = user.groups
+    return (task.group_code in groups or "admin" in groups
+            or user.username in (task.assignee, task.completed_by))
+
+
+def get_task_for(user, task_id):
+    """The task, or NotFound when it does not exist or is not the user's or their groups'."""
+    task = db.session.get(TaskIndex, str(task_id)) if isinstance(task_id, str) and len(task_id) <= 36 else None
+    if task is None or not may_see_task(user, task):
+        raise NotFound("任务不存在或无权查看")
+    return task
+
+
+def instructions(task):
+    """The task's instructionsForEndUser (Markdown) from its process spec, or None."""
+    row = db.session.get(Instance, task.instance_id)
+    try:
+        spec, subs = registry.load_specs(row.version_id, row.process_id)
+    except NotFound:
+        return None
+    for process in [spec, *subs.values()]:
+        for task_spec in process.task_specs.values():
+            if getattr(task_spec, "bpmn_id", None) == task.bpmn_id:
+                return (task_spec.extensions or {}).get("instructionsForEndUser")
+    return None
+
+
+def task_detail(user, task_id):
+    """task_dict plus form_schema, data (the draft or the variables the form starts from) and instructions."""
+    task = get_task_for(user, task_id)
+    out = task_dict(task)
+    schema = runtime.form_schema(task)
+    data = runtime.task_data(task.id) if task.state == "ready" else _submitted(task.id)
+    properties = (schema or {}).get("properties")
+    if isinstance(properties, dict) and data:
+        data = {k: v for k, v in data.items() if k in properties}
+    out.update(form_schema=schema, data=data or {}, instructions=instructions(task))
+    return out
+
+
+def _submitted(task_id):
+    from engine.models import Submission
+
+    row = db.session.execute(select(Submission).filter_by(task_id=task_id, draft=False)
+                             .order_by(Submission.id.desc()).limit(1)).scalar()
+    return row.data if row is not None else {}
+
+
+# ---------------------------------------------------------------- actions
+
+def claim(user, task_id):
+    from ..auth import actor_of
+
+    get_task_for(user, task_id)
+    return runtime.claim_task(task_id, actor_of(user))
+
+
+def unclaim(user, task_id):
+    from ..auth import actor_of
+
+    get_task_for(user, task_id)
+    return runtime.unclaim_task(task_id, actor_of(user))
+
+
+def save_draft(user, task_id, data):
+    from ..auth import actor_of
+
+    get_task_for(user, task_id)
+    runtime.save_draft(task_id, data, actor_of(user))
+
+
+def complete(user, task_id, data):
+    """Validate and complete; files named in the form must exist and become the project's files."""
+    from ..auth import actor_of
+    from . import files
+
+    task = get_task_for(user, task_id)
+    result = runtime.complete_task(task_id, data, actor_of(user),
+                                   file_exists=files.file_checker(user, task.project_id))
+    files.bind_files(data, task.project_id)
+    result["next"] = [{**n, "due": iso(n["due"])} for n in result["next"]]
+    result["task"] = task_dict(get_task_for(user, task_id))
+    return result
