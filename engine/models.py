@@ -47,6 +47,9 @@ class ProcessSpec(db.Model):
 class Instance(db.Model):
     """One running process: its own serialized state only, never a copy of the spec."""
 
+    # The timer sweep reads "running and due by now" straight off this index.
+    __table_args__ = (db.Index("ix_instance_status_next_timer", "status", "next_timer_at"),)
+
     id = db.Column(db.Integer, primary_key=True)
     version_id = db.Column(db.Integer, db.ForeignKey("model_version.id"), nullable=False, index=True)
     process_id = db.Column(db.String(100), nullable=False, index=True)

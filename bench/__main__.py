@@ -1,0 +1,81 @@
+"""Run the benchmark: `python -m bench [--quick]`. Prints a table and writes bench/results/latest.json.
+
+SQLite in a temp directory by default; DATABASE_URL=postgresql://... measures PostgreSQL (a scratch
+database of its own is created beside it and dropped afterwards).
+"""
+import argparse
+import json
+import os
+import sys
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+
+
+@contextmanager
+def scratch_database():
+    url = os.environ.get("DATABASE_URL")
+    if not (url and url.startswith("postgres")):
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite:///{tmp}/bench.sqlite3"
+        return
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+    name = f"egov_bench_{os.getpid()}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    try:
+        yield url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="电子政务流程引擎基准测试")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    parser.add_argument("--only", action="append", help="run only these scenarios (by key)")
+    args = parser.parse_args(argv)
+    with scratch_database() as url:
+        os.environ["DATABASE_URL"] = url
+        from flask_migrate import upgrade
+
+        from webapp import create_app
+
+        from . import scenarios
+
+        app = create_app({"TESTING": True})
+        with app.app_context():
+            upgrade(directory=str(ROOT / "migrations"))
+            results = scenarios.run_all(app, quick=args.quick, only=args.only)
+            dialect = app.extensions["sqlalchemy"].engine.dialect.name
+            from engine.db import db
+
+            db.session.remove()
+            db.engine.dispose()
+    report = {"database": dialect, "quick": args.quick, "results": results}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(report, ensure_ascii=False, indent=2))
+    print_table(report)
+    return 0 if all(r.get("ok", True) for r in results) else 1
+
+
+def print_table(report):
+    print(f"\n数据库：{report['database']}{'（快速模式）' if report['quick'] else ''}")
+    header = f"{'指标':<44} {'测得':>14} {'基线':>14} {'比值':>8} {'目标':>10}  结论"
+    print(header)
+    print("-" * len(header.encode("gbk", "replace")))
+    for r in report["results"]:
+        ratio = f"{r['ratio']:.2f}×" if r.get("ratio") is not None else ""
+        verdict = "达标" if r.get("ok") else "未达标"
+        print(f"{r['name']:<44} {r['value']:>14} {r.get('baseline') or '':>14} {ratio:>8} {r.get('target') or '':>10}  {verdict}")
+        if r.get("note"):
+            print(f"    {r['note']}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
