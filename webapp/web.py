@@ -6,7 +6,7 @@ stack trace. The session is rolled back first, so a rejected request keeps nothi
 """
 import logging
 
-from flask import jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2 import TemplateNotFound
 from markupsafe import escape
@@ -41,14 +41,15 @@ def register(app):
     from .api import bp as api_bp
 
     csrf.exempt(api_bp)  # the API checks CSRF itself, for cookie-authenticated writes only
+    _register_errors(api_bp)  # the API's own handlers win over the app's for its requests: always JSON
     app.register_blueprint(api_bp)
+    _register_errors(app)  # fallbacks; the UI's pages may replace them below
     try:
         from .views import register_views
     except ImportError:
         register_views = None
     if register_views is not None:
         register_views(app)
-    _register_errors(app)
 
     @app.after_request
     def _security_headers(response):
@@ -80,20 +81,21 @@ def error_response(status, code, message, fields=None, extra=None):
                 f"<h1>{status}</h1><p>{escape(message)}</p>"), status
 
 
-def _register_errors(app):
-    @app.errorhandler(EngineError)
+def _register_errors(target):
+    """JSON (or a plain page) for every error, on the app or on a blueprint."""
+    @target.errorhandler(EngineError)
     def _engine_error(exc):
         db.session.rollback()
         body = exc.as_dict()
         extra = {k: v for k, v in body.items() if k not in ("error", "message", "fields")}
         return error_response(exc.status, exc.code, exc.message, exc.fields, extra)
 
-    @app.errorhandler(CSRFError)
+    @target.errorhandler(CSRFError)
     def _csrf_error(exc):
         db.session.rollback()
         return error_response(400, "csrf_failed", "页面已过期或缺少安全令牌（CSRF），请刷新页面后重试")
 
-    @app.errorhandler(HTTPException)
+    @target.errorhandler(HTTPException)
     def _http_error(exc):
         db.session.rollback()
         if exc.code is None or exc.code < 400:
@@ -106,11 +108,11 @@ def _register_errors(app):
                 pass
         response = error_response(exc.code, code, message)
         if exc.code == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
-            response = app.make_response(response)
+            response = current_app.make_response(response)
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response
 
-    @app.errorhandler(Exception)
+    @target.errorhandler(Exception)
     def _unexpected(exc):
         log.exception("未处理的异常：%s %s", request.method, request.path)
         try:

@@ -142,7 +142,10 @@ def list_projects(user, filters=None, page=1, per_page=20):
         if stage == roles.ENDED:
             query = query.where(Instance.status.in_(("completed", "terminated")))
         elif stage in roles.STAGES:
-            query = query.where(Instance.stage == stage, Instance.status.not_in(("completed", "terminated")))
+            same = Instance.stage == stage
+            if stage == roles.STAGES[0]:  # an instance that has not set a stage yet is still 谋划
+                same = same | Instance.stage.is_(None)
+            query = query.where(same, Instance.status.not_in(("completed", "terminated")))
         else:
             raise Invalid("阶段筛选条件无效", fields={"stage": f"可选：{'、'.join([*roles.STAGES, roles.ENDED])}"})
     if filters.get("department"):
