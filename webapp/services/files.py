@@ -54,6 +54,10 @@ def _clean_name(filename):
     return "".join(ch for ch in name if ch.isprintable())[:255]
 
 
+def _size_text(size):
+    return f"{size / 1024 / 1024:g} MB" if size >= 1024 * 1024 else f"{size / 1024:.0f} KB"
+
+
 def _content_ok(ext, data):
     if ext == "txt":
         return b"\x00" not in data[:8192]
@@ -72,7 +76,7 @@ def store_upload(user, file_storage, project_id=None):
     limit = max_bytes()
     data = file_storage.stream.read(limit + 1)
     if len(data) > limit:
-        raise Invalid("文件过大", fields={"file": f"文件不能超过 {limit // (1024 * 1024)} MB"})
+        raise Invalid("文件过大", fields={"file": f"文件不能超过 {_size_text(limit)}"})
     if not data:
         raise Invalid("文件为空", fields={"file": "文件为空"})
     if not _content_ok(ext, data):
