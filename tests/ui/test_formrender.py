@@ -1,0 +1,64 @@
+"""formrender: schema -> HTML controls, posted form -> typed data, errors beside fields."""
+import json
+from pathlib import Path
+
+from werkzeug.datastructures import FileStorage, MultiDict
+
+from webapp import formrender
+
+SCHEMA = json.loads((Path(__file__).parent / "model" / "forms" / "declare.schema.json").read_text("utf-8"))
+
+
+def test_controls_per_type():
+    html = str(formrender.render_form(SCHEMA, {}, {}))
+    assert '<span class="unit">万元</span>' in html  # 概算（万元）
+    assert 'type="date"' in html and 'name="start_date"' in html
+    assert '<select id="f-project_category" name="project_category" required>' in html
+    assert 'type="checkbox" name="project_types" value="软件平台"' in html
+    assert 'type="radio" name="requirements_clear" value="true"' in html
+    assert '<textarea rows="5" id="f-content" name="content">' in html  # maxLength 2000
+    assert 'type="file" id="f-plan" name="plan"' in html
+    assert 'name="funding_sources.0.amount"' in html and "<template>" in html and "js-add-row" in html
+    assert html.count('<span class="req" title="必填">*</span>') == 6
+    assert "项目总投资概算" in html  # description as help text
+
+
+def test_errors_beside_fields_and_escaping():
+    data = {"contact": "<b>张</b>", "funding_sources": [{"source": "自筹", "amount": -1}]}
+    errors = {"funding_sources.0.amount": "金额（万元）不能小于 0", "contact": "联系人<太长>"}
+    html = str(formrender.render_form(SCHEMA, data, errors))
+    assert "&lt;b&gt;张&lt;/b&gt;" in html and "<b>张</b>" not in html
+    assert "联系人&lt;太长&gt;" in html
+    cell = html.split('name="funding_sources.0.amount"')[1].split("</td>")[0]
+    assert "金额（万元）不能小于 0" in cell
+
+
+def test_parse_types_rows_and_bad_numbers():
+    form = MultiDict([
+        ("contact", " 张三 "), ("budget_wan", "300.5"), ("months", "12"), ("project_category", "新建"),
+        ("project_types", "软件平台"), ("project_types", "服务运维"), ("start_date", "2027-01-01"),
+        ("requirements_clear", "false"), ("content", ""), ("plan", "abc"),
+        ("funding_sources.0.source", "本级财政"), ("funding_sources.0.amount", "200"),
+        ("funding_sources.3.source", ""), ("funding_sources.3.amount", ""),  # an empty row is dropped
+        ("funding_sources.5.source", "自筹"), ("funding_sources.5.amount", "一百"),
+    ])
+    data, errors = formrender.parse_form(SCHEMA, form)
+    assert data["contact"] == "张三" and data["budget_wan"] == 300.5 and data["months"] == 12
+    assert data["project_types"] == ["软件平台", "服务运维"] and data["requirements_clear"] is False
+    assert "content" not in data and data["plan"] == "abc"
+    assert data["funding_sources"] == [{"source": "本级财政", "amount": 200}, {"source": "自筹", "amount": "一百"}]
+    assert errors == {"funding_sources.1.amount": "请输入数字"}
+
+
+def test_file_posted_without_js_is_stored():
+    upload = FileStorage(stream=__import__("io").BytesIO(b"%PDF-1.4"), filename="方案.pdf", name="plan")
+    data, errors = formrender.parse_form(SCHEMA, MultiDict([("plan", "")]), MultiDict([("plan", upload)]),
+                                         store_file=lambda fs: "file-1")
+    assert data["plan"] == "file-1" and not errors
+
+
+def test_read_only_view():
+    example = formrender.example_of(SCHEMA)
+    html = str(formrender.render_view(SCHEMA, example, file_label=lambda i: "建设方案.pdf"))
+    assert "<th>概算（万元）</th><td>300 万元</td>" in html
+    assert "软件平台" in html and "是" in html and "建设方案.pdf" in html and "本级财政" in html

@@ -1,0 +1,57 @@
+"""文件上传（表单中的 JS 即时上传）与下载；权限由 services.files 判断。"""
+from io import BytesIO
+from urllib.parse import quote
+
+from flask import Blueprint, jsonify, request, send_file
+
+from engine.db import db
+from engine.errors import Invalid
+
+from .common import require_login, user
+
+bp = Blueprint("files", __name__)
+bp.before_request(require_login)
+
+
+@bp.route("/files", methods=["POST"])
+def upload():
+    from webapp.services.files import store_upload
+
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise Invalid("请选择要上传的文件")
+    project_id = request.form.get("project_id", type=int)
+    stored = store_upload(user(), upload, project_id=project_id)
+    return jsonify({"id": stored.id, "filename": stored.filename, "size": stored.size}), 201
+
+
+@bp.route("/files/<file_id>")
+def download(file_id):
+    from webapp.services.files import get_file_for
+
+    stored = get_file_for(user(), file_id)
+    response = send_file(BytesIO(stored.data), mimetype=stored.content_type or "application/octet-stream",
+                         as_attachment=request.args.get("inline") != "1", download_name=stored.filename)
+    response.headers["Content-Disposition"] = (
+        f"{'inline' if request.args.get('inline') == '1' else 'attachment'}; filename*=UTF-8''{quote(stored.filename)}")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# ---------------------------------------------------------------- helpers for form pages
+
+def file_label(file_id):
+    from webapp.models import StoredFile
+
+    stored = db.session.get(StoredFile, file_id) if file_id else None
+    return stored.filename if stored else str(file_id)
+
+
+def store_for(current, project_id):
+    """`store_file(upload) -> id` for uploads posted with the form (no JS)."""
+    from webapp.services.files import store_upload
+
+    def store(upload):
+        return store_upload(current, upload, project_id=project_id).id
+
+    return store
