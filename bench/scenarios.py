@@ -1,4 +1,5 @@
 """Engine-level scenarios of DESIGN.md's quality table. Each returns one result row."""
+import json
 import random
 import statistics
 import time
@@ -7,17 +8,19 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import TaskDataEnvironment
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from engine import registry, runtime, timers
+from engine import registry, runtime, scripting, timers
 from engine.db import db
 from engine.models import AuditEvent, Incident, Instance, Notification, Submission, TaskIndex
 
 MODEL = Path(__file__).resolve().parent / "model"
+REPO = MODEL.parent.parent
 FILL = {"amount_wan": 100, "own_funds_wan": 60, "other_funds_wan": 40}
 DEPT = runtime.Actor("dept_user", frozenset({"dept:gaj"}))
 
@@ -35,10 +38,19 @@ def row(key, name, value, baseline=None, ratio=None, target=None, ok=True, note=
             "ok": ok, "note": note, "raw": raw}
 
 
+def deployed_files():
+    """The city's model and the benchmark's own small diagrams, deployed together as one version."""
+    return {**registry.read_model_dir(REPO), **registry.read_model_dir(MODEL)}
+
+
 def deploy():
     with runtime.unit_of_work():
-        version, _ = registry.deploy(registry.read_model_dir(MODEL), actor="bench")
+        version, _ = registry.deploy(deployed_files(), actor="bench")
     return version
+
+
+def example_of(form):
+    return json.loads((REPO / "forms" / form).read_text(encoding="utf-8"))["examples"][0]
 
 
 def start(process, n=1, **kw):
@@ -48,44 +60,73 @@ def start(process, n=1, **kw):
 
 # ------------------------------------------------------------------ 1. one completion vs bare SpiffWorkflow
 
-def bare_step_times(n):
-    """Bare SpiffWorkflow: deserialize, complete the same user task, run engine steps, serialize."""
+def bare_step_times(n, files, process_id, start_data, data):
+    """Bare SpiffWorkflow: deserialize, complete the same user task, run engine steps, serialize.
+
+    It gets the same helper functions as our scripts (without the sandbox's checks), so both run
+    the same script work; what differs is the store, the spec handling and our bookkeeping.
+    """
     parser = SpiffBpmnParser()
-    parser.add_bpmn_file(str(MODEL / "bpmn" / "simple.bpmn"))
+    for name, text in files.items():
+        if name.endswith(".bpmn"):
+            parser.add_bpmn_str(text.encode("utf-8"), filename=name)
+        elif name.endswith(".dmn"):
+            parser.add_dmn_str(text.encode("utf-8"), filename=name)
     serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
-    wf = BpmnWorkflow(parser.get_spec("simple"), parser.get_subprocess_specs("simple"))
+    engine = PythonScriptEngine(environment=TaskDataEnvironment(scripting.helper_globals()))
+    wf = BpmnWorkflow(parser.get_spec(process_id), parser.get_subprocess_specs(process_id), script_engine=engine)
     for task in wf.get_tasks(state=TaskState.READY):
-        task.data.update({"build_year": 2027})
-    wf.do_engine_steps()
+        task.data.update(start_data)
+    with scripting.collect_outbox():
+        wf.do_engine_steps()
     state = serializer.serialize_json(wf)
     samples = []
-    for _ in range(n):
+    with scripting.collect_outbox():
+        for _ in range(n):
+            t0 = time.perf_counter()
+            wf = serializer.deserialize_json(state)
+            wf.script_engine = engine
+            task = wf.get_next_task(state=TaskState.READY, manual=True)
+            task.set_data(**data)
+            task.run()
+            wf.do_engine_steps()
+            serializer.serialize_json(wf)
+            samples.append(time.perf_counter() - t0)
+    return samples, len(state)
+
+
+def ours_step_times(n, process_id, start_data, data):
+    with runtime.unit_of_work():
+        rows = [runtime.start_instance(process_id, project_id=10 + i, owner_group="dept:gaj", data=start_data)
+                for i in range(n)]
+    task_ids = [runtime.open_tasks(r.id)[0].id for r in rows]
+    samples = []
+    for task_id in task_ids:
         t0 = time.perf_counter()
-        wf = serializer.deserialize_json(state)
-        wf.script_engine = PythonScriptEngine()
-        task = wf.get_next_task(state=TaskState.READY, manual=True)
-        task.set_data(**FILL)
-        task.run()
-        wf.do_engine_steps()
-        serializer.serialize_json(wf)
+        runtime.complete_task(task_id, data, DEPT)
         samples.append(time.perf_counter() - t0)
-    return samples
+    stored = db.session.get(Instance, rows[0].id).state_bytes
+    return samples, stored
 
 
 def scenario_complete(app, quick):
     n = 50 if quick else 300
-    rows = start("simple", n, project_id=1, owner_group="dept:gaj", data={"build_year": 2027})
-    task_ids = [runtime.open_tasks(r.id)[0].id for r in rows]
-    ours = []
-    for task_id in task_ids:
-        t0 = time.perf_counter()
-        runtime.complete_task(task_id, FILL, DEPT)
-        ours.append(time.perf_counter() - t0)
-    bare = bare_step_times(n)
-    ratio = p50(ours) / p50(bare)
-    return row("complete", "完成一个用户任务（引擎+存储）对比裸 SpiffWorkflow", ms(p50(ours)), ms(p50(bare)), ratio,
-               "≤ 1.5×", ratio <= 1.5, "含表单校验、任务索引、审计、版本号比对，一次提交",
-               ours_p50=p50(ours), bare_p50=p50(bare), n=n)
+    results = []
+    cases = [
+        ("complete", "完成一个用户任务（立项全流程 lifecycle）对比裸 SpiffWorkflow", "lifecycle",
+         {"project_name": "基准项目", "build_year": 2027}, example_of("project-preparation.schema.json"), True),
+        ("complete_tiny", "完成一个用户任务（两步小流程）对比裸 SpiffWorkflow", "simple",
+         {"build_year": 2027}, FILL, False),
+    ]
+    for key, name, process_id, start_data, data, counts in cases:
+        ours, stored = ours_step_times(n, process_id, start_data, data)
+        bare, bare_bytes = bare_step_times(n, deployed_files(), process_id, start_data, data)
+        ratio = p50(ours) / p50(bare)
+        results.append(row(key, name, ms(p50(ours)), ms(p50(bare)), ratio, "≤ 1.5×" if counts else "（参考）",
+                           ratio <= 1.5 if counts else True,
+                           f"我方含表单校验、任务索引、审计、版本比对与一次提交；状态 {stored} B 对比裸库 {bare_bytes} B（含流程定义）",
+                           ours_p50=p50(ours), bare_p50=p50(bare), n=n, stored_bytes=stored, bare_bytes=bare_bytes))
+    return results
 
 
 # ------------------------------------------------------------------ 2. the 36th monthly report vs the 1st

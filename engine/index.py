@@ -41,11 +41,12 @@ def sync_task_index(row, wf, completed=None, now=None):
         else:
             entry.state = "cancelled"
         entry.completed_at = now
+    new = [task_id for task_id in ready if task_id not in existing]
+    # A task closed earlier and made ready again (a reset) keeps its history row.
+    known = set(db.session.execute(db.select(TaskIndex.id).where(TaskIndex.id.in_(new))).scalars()) if new else set()
     for task_id, task in ready.items():
-        if task_id in existing:
+        if task_id in existing or task_id in known:
             continue
-        if db.session.get(TaskIndex, task_id) is not None:
-            continue  # closed earlier and made ready again by a reset: keep the history row
         spec = task.task_spec
         lane = spec.lane
         due = due_of(task)

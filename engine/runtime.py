@@ -434,8 +434,10 @@ def complete_task(task_id, data, actor, file_exists=None):
             if row.project_id is not None else
             db.select(TaskIndex).where(TaskIndex.instance_id == row.id, TaskIndex.state == "ready")
         ).scalars().all()
-    return {"instance_id": row.id, "status": row.status, "stage": row.stage, "incident": step.incident,
-            "next": [{"id": t.id, "name": t.name, "group": t.group_code, "due": t.due_at} for t in following]}
+        # Built before the commit: afterwards every attribute read would go back to the database.
+        result = {"instance_id": row.id, "status": row.status, "stage": row.stage, "incident": step.incident,
+                  "next": [{"id": t.id, "name": t.name, "group": t.group_code, "due": t.due_at} for t in following]}
+    return result
 
 
 # ---------------------------------------------------------------- administration
