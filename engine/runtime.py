@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from . import clock, forms, registry, roles, scripting
@@ -558,21 +559,17 @@ def open_tasks(instance_id):
 
 
 def waiting_timers(instance_id):
-    """(bpmn_id, name, due) of every timer the instance waits on."""
+    """{bpmn_id, name, due} of every timer the instance waits on, soonest first."""
     row = _load_row(instance_id)
     wf = _workflow(row)
     found = []
     for task in wf.get_tasks(state=TaskState.WAITING):
-        event_def = getattr(task.task_spec, "event_definition", None)
+        if not isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition):
+            continue
         value = task.internal_data.get("event_value")
-        if event_def is not None and type(event_def).__name__.endswith("TimerEventDefinition") or value:
-            due = None
-            try:
-                due = clock.as_utc(value) if value else None
-            except (TypeError, ValueError):
-                pass
-            found.append({"bpmn_id": task.task_spec.bpmn_id, "name": task.task_spec.bpmn_name, "due": due})
-    return found
+        due = clock.as_utc(value) if isinstance(value, str) else None
+        found.append({"bpmn_id": task.task_spec.bpmn_id, "name": task.task_spec.bpmn_name, "due": due})
+    return sorted(found, key=lambda t: (t["due"] is None, t["due"] or 0))
 
 
 __all__ = ["Actor", "SYSTEM", "start_instance", "complete_task", "claim_task", "unclaim_task", "suspend", "resume",

@@ -55,7 +55,7 @@ def app(database_url):
 @pytest.fixture
 def db(app):
     """An app context over empty tables; everything a test wrote is wiped afterwards."""
-    from engine import registry
+    from engine import registry, workcalendar
     from engine.db import db as database
 
     with app.app_context():
@@ -66,6 +66,7 @@ def db(app):
                 conn.execute(table.delete())
         registry.load_specs.cache_clear()
         registry.load_form.cache_clear()
+        workcalendar.invalidate()
 
 
 @pytest.fixture

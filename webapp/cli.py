@@ -44,6 +44,7 @@ def register_cli(app):
     app.cli.add_command(timers_group)
     app.cli.add_command(scheduler)
     app.cli.add_command(clock_group)
+    app.cli.add_command(calendar_group)
 
 
 @click.group("models", help="流程模型：校验与部署")
@@ -148,3 +149,43 @@ def _parse_instant(text):
     if value.tzinfo is None:
         value = value.replace(tzinfo=clock.BEIJING)
     return value
+
+
+@click.group("calendar", help="工作日历：为官方日历未覆盖的年份录入节假日与调休")
+def calendar_group():
+    pass
+
+
+@calendar_group.command("set-day", help="把某天设为工作日（workday）或休息日（rest）")
+@click.argument("day")
+@click.argument("kind", type=click.Choice(["workday", "rest"]))
+@click.option("--note", default="", help="说明，如“2027年春节”")
+def calendar_set_day(day, kind, note):
+    from datetime import date as date_type
+
+    from engine import workcalendar
+    from engine.audit import record
+    from engine.models import CalendarOverride
+
+    try:
+        when = date_type.fromisoformat(day)
+    except ValueError:
+        raise click.BadParameter(f"无法识别的日期：{day}（请用 YYYY-MM-DD）")
+    with unit_of_work():
+        row = db.session.get(CalendarOverride, when) or CalendarOverride(day=when)
+        row.is_workday, row.note = kind == "workday", note
+        db.session.add(row)
+        record("calendar", "cli", payload={"day": day, "workday": row.is_workday, "note": note})
+    workcalendar.invalidate()
+    click.echo(f"{day} 已设为{'工作日' if kind == 'workday' else '休息日'}")
+
+
+@calendar_group.command("list", help="列出管理员录入的日期与官方日历覆盖的年份")
+def calendar_list():
+    from engine import workcalendar
+    from engine.models import CalendarOverride
+
+    years = workcalendar.covered_years()
+    click.echo(f"官方日历覆盖：{years.start}–{years.stop - 1} 年；之后的年份按周末加以下录入计算")
+    for row in db.session.execute(db.select(CalendarOverride).order_by(CalendarOverride.day)).scalars():
+        click.echo(f"{row.day.isoformat()}  {'工作日' if row.is_workday else '休息日'}  {row.note or ''}")

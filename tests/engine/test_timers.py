@@ -150,3 +150,21 @@ def test_scheduler_process_fires_what_fell_due_while_it_was_down(app, deployed):
     database.session.expire_all()
     assert len(report_tasks(row.id)) == 1
     assert database.session.query(AuditEvent).filter_by(instance_id=row.id, kind="timer").count() == 1
+
+
+def test_waiting_timers_lists_due_times(deployed):
+    [row] = start_timed()
+    [timer] = runtime.waiting_timers(row.id)
+    assert timer["bpmn_id"] == "wait" and timer["due"].isoformat() == "2027-02-28T16:00:00+00:00"
+
+
+def test_calendar_override_cli_moves_a_deadline(app, db):
+    from engine import workcalendar
+
+    runner = app.test_cli_runner()
+    assert workcalendar.report_deadline("2027-10") == "2027-10-20"  # a Wednesday, beyond the package's years
+    result = runner.invoke(args=["calendar", "set-day", "2027-10-20", "rest", "--note", "演示假日"])
+    assert result.exit_code == 0, result.output
+    assert workcalendar.report_deadline("2027-10") == "2027-10-21"
+    assert "2027-10-20" in runner.invoke(args=["calendar", "list"]).output
+    workcalendar.invalidate()
