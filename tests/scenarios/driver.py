@@ -1,0 +1,324 @@
+"""A small driver that walks one project through the deployed diagrams, moving the clock.
+
+    p = Project(db, name="...", build_year=2026, at="2025-03-02")
+    p.complete("task_project_preparation", "dept")          # as dept_gaj with group dept:gaj
+    p.complete("task_precheck", "sgj", at="2025-07-15", precheck_passed=False, ...)
+    p.fire("2025-06-23")                                      # timers.run_due at that instant
+    p.open()                                                  # bpmn ids of the ready tasks
+
+Every step runs at `p.now` (time_machine.travel, tick=False), so SpiffWorkflow, scripts and the task
+index all see the same instant. A bare date means 10:00 Beijing time of that day. Each user task is
+completed with its form's `examples[0]` merged with the overrides, through runtime.complete_task, so
+the form's schema and x-rules are checked as they are for a real user.
+"""
+import json
+from pathlib import Path
+from datetime import datetime
+
+import time_machine
+
+from engine import runtime, timers
+from engine.clock import BEIJING
+from engine.db import db
+from engine.models import Instance, Notification, Submission, TaskIndex
+
+ROOT = Path(__file__).resolve().parents[2]
+
+ACTORS = {
+    "dept": ("dept_gaj", "dept:gaj"),
+    "other_dept": ("dept_jyj", "dept:jyj"),
+    "sgj": ("sgj", "sgj"),
+    "fgw": ("fgw", "fgw"),
+    "czj": ("czj", "czj"),
+    "ggj": ("ggj", "ggj"),
+    "sjj": ("sjj", "sjj"),
+    "szf": ("szf", "szf"),
+    "expert": ("expert1", "expert"),
+}
+
+
+def actor(key):
+    username, group = ACTORS[key]
+    return runtime.Actor(username, frozenset({group}))
+
+
+def instant(when):
+    """An aware datetime from '2025-03-02' (10:00 Beijing), '2025-03-02T08:30' (Beijing) or a datetime."""
+    if isinstance(when, datetime):
+        return when if when.tzinfo else when.replace(tzinfo=BEIJING)
+    if len(when) == 10:
+        when += "T10:00"
+    moment = datetime.fromisoformat(when)
+    return moment if moment.tzinfo else moment.replace(tzinfo=BEIJING)
+
+
+def utc_naive(when):
+    """How TaskIndex.due_at stores an instant: naive UTC."""
+    from engine.clock import as_utc
+
+    return as_utc(instant(when) if not isinstance(when, str) or "T" in when else when).replace(tzinfo=None)
+
+
+def day_end(day):
+    """TaskIndex.due_at of a deadline that falls on `day` (24:00 Beijing), naive UTC."""
+    from engine.clock import as_utc
+
+    return as_utc(day).replace(tzinfo=None)
+
+
+def example(form):
+    with open(ROOT / "forms" / form, encoding="utf-8") as fh:
+        return json.load(fh)["examples"][0]
+
+
+class Project:
+    """One project: its lifecycle instance plus the small instances it spawns (进度表, 资金拨付)."""
+
+    owner = "dept:gaj"
+
+    def __init__(self, project_id=1, *, name="六安市警务数据共享平台", build_year=2026, at="2025-03-02",
+                 budget_wan=None):
+        self.id = project_id
+        self.name = name
+        self.now = instant(at)
+        self.trail = []  # (bpmn_id, group, due_at) of every task completed, in order
+        data = {"project_id": project_id, "project_name": name, "build_year": build_year,
+                "department_code": "gaj", "department_name": "六安市公安局"}
+        if budget_wan is not None:
+            data["budget_wan"] = budget_wan
+        with self._travel(), runtime.unit_of_work():
+            row = runtime.start_instance("lifecycle", project_id=project_id, owner_group=self.owner, data=data)
+        self.instance_id = row.id
+
+    # ------------------------------------------------------------------ time
+
+    def _travel(self):
+        return time_machine.travel(self.now, tick=False)
+
+    def at(self, when):
+        moment = instant(when)
+        assert moment >= self.now, f"time runs forward only: {moment} < {self.now}"
+        self.now = moment
+        return self
+
+    def fire(self, when=None):
+        """Fire every timer due at `when` (default: now). Returns how many instances stepped."""
+        if when is not None:
+            self.at(when)
+        with self._travel():
+            fired = timers.run_due(self.now)
+        db.session.expire_all()
+        return fired
+
+    # ------------------------------------------------------------------ tasks
+
+    def open_tasks(self):
+        db.session.expire_all()
+        return db.session.execute(
+            db.select(TaskIndex).where(TaskIndex.project_id == self.id, TaskIndex.state == "ready")
+            .order_by(TaskIndex.created_at, TaskIndex.bpmn_id)
+        ).scalars().all()
+
+    def open(self):
+        return sorted(t.bpmn_id for t in self.open_tasks())
+
+    def task(self, bpmn_id):
+        found = [t for t in self.open_tasks() if t.bpmn_id == bpmn_id]
+        assert len(found) == 1, f"{bpmn_id}: expected one ready task, open are {self.open()}"
+        return found[0]
+
+    def complete(self, bpmn_id, who, at=None, **overrides):
+        """Complete the one ready task `bpmn_id` as the actor `who` (a key of ACTORS) with its example."""
+        if at is not None:
+            self.at(at)
+        task = self.task(bpmn_id)
+        data = {**(example(task.form) if task.form else {}), **overrides}
+        entry = (task.bpmn_id, task.group_code, task.due_at)
+        from engine.errors import Invalid
+
+        with self._travel():
+            try:
+                result = runtime.complete_task(task.id, data, actor(who))
+            except Invalid as exc:
+                raise AssertionError(f"{bpmn_id} refused: {exc.fields}") from exc
+        self.trail.append(entry)
+        db.session.expire_all()
+        assert result["incident"] is None, result["incident"]
+        return result
+
+    def submit_invalid(self, bpmn_id, who, **overrides):
+        """Try to complete with bad data: returns the field errors (nothing changes)."""
+        from engine.errors import Invalid
+
+        task = self.task(bpmn_id)
+        data = {**(example(task.form) if task.form else {}), **overrides}
+        with self._travel():
+            try:
+                runtime.complete_task(task.id, data, actor(who))
+            except Invalid as exc:
+                db.session.expire_all()
+                return exc.fields
+        raise AssertionError(f"{bpmn_id} accepted {overrides}")
+
+    def send(self, name, payload, who="dept"):
+        with self._travel():
+            delivered = runtime.send_message(self.id, name, payload, actor=actor(who), owner_group=self.owner)
+        db.session.expire_all()
+        return delivered
+
+    # ------------------------------------------------------------------ what happened
+
+    @property
+    def instance(self):
+        db.session.expire_all()
+        return db.session.get(Instance, self.instance_id)
+
+    def instances(self, process_id):
+        db.session.expire_all()
+        return db.session.execute(
+            db.select(Instance).filter_by(project_id=self.id, process_id=process_id).order_by(Instance.id)
+        ).scalars().all()
+
+    def variables(self, instance_id=None):
+        """All task data of the instance's last task (more than Instance.variables lists)."""
+        row = db.session.get(Instance, instance_id or self.instance_id)
+        wf = runtime._workflow(row)
+        return dict(wf.last_task.data) if wf.last_task is not None else {}
+
+    def tasks(self, bpmn_id=None, process_id=None):
+        """Every task row of the project ever offered (any state), oldest first."""
+        db.session.expire_all()
+        query = db.select(TaskIndex).where(TaskIndex.project_id == self.id)
+        if bpmn_id:
+            query = query.where(TaskIndex.bpmn_id == bpmn_id)
+        if process_id:
+            query = query.where(TaskIndex.process_id == process_id)
+        return db.session.execute(query.order_by(TaskIndex.created_at, TaskIndex.bpmn_id)).scalars().all()
+
+    def notes(self, kind=None, group=None):
+        db.session.expire_all()
+        query = db.select(Notification).where(Notification.project_id == self.id)
+        if kind:
+            query = query.where(Notification.kind == kind)
+        if group:
+            query = query.where(Notification.group_code == group)
+        return db.session.execute(query.order_by(Notification.id)).scalars().all()
+
+    def submissions(self, form):
+        return db.session.execute(
+            db.select(Submission).filter_by(project_id=self.id, form=form, draft=False).order_by(Submission.id)
+        ).scalars().all()
+
+    def met(self):
+        """bpmn ids of the completed tasks, in order."""
+        return [bpmn_id for bpmn_id, _, _ in self.trail]
+
+    def reached(self, bpmn_id, instance_id=None):
+        """Whether the instance's run passed through the node `bpmn_id` (an end event, a script...)."""
+        from SpiffWorkflow.util.task import TaskState
+
+        row = db.session.get(Instance, instance_id or self.instance_id)
+        wf = runtime._workflow(row)
+        return any(t.task_spec.bpmn_id == bpmn_id for t in wf.get_tasks(state=TaskState.COMPLETED))
+
+
+# ---------------------------------------------------------------------- stage walks
+# Each walk completes the steps of one stretch of lifecycle.bpmn with consistent form data; the
+# scenarios call them and assert what they care about. Dates are those of a project built in
+# `build_year`: 申报 in the year before, 实施 from January of the build year.
+
+def plan(p, year):
+    """谋划: 项目准备, 内部预审 accepted."""
+    p.complete("task_project_preparation", "dept", at=f"{year - 1}-03-02")
+    p.complete("task_internal_review", "dept", at=f"{year - 1}-03-10")
+
+
+def declare(p, year, *, category="设备购买类", budget=500, at=None, **extra):
+    p.complete("task_declaration", "dept", at=at or f"{year - 1}-06-20", build_year=year, project_category=category,
+               budget_wan=budget, funding_sources=[{"source": "本级财政", "amount_wan": budget}], **extra)
+
+
+def precheck(p, year, passed=True, at=None):
+    if passed:
+        p.complete("task_precheck", "sgj", at=at or f"{year - 1}-07-15")
+    else:
+        p.complete("task_precheck", "sgj", at=at or f"{year - 1}-07-15", precheck_passed=False,
+                   completeness_ok=False, missing_items=["可行性研究报告"], precheck_opinion="缺可行性研究报告")
+
+
+def review(p, year, budget=500, approved=480, passed=True, reason=""):
+    """专家论证: 发改委, 财政局 and an expert in parallel, then 数管局 forms the 论证意见."""
+    p.at(f"{year - 1}-08-10")
+    p.complete("task_fgw_review", "fgw")
+    p.complete("task_czj_review", "czj", reviewer_unit="市财政局")
+    p.complete("task_expert_opinion", "expert", budget_wan=budget, suggested_budget_wan=approved,
+               recommend_pass=passed)
+    p.complete("task_expert_review", "sgj", at=f"{year - 1}-08-20", budget_wan=budget, approved_budget_wan=approved,
+               review_passed=passed, rejection_reason=reason,
+               review_opinion="同意建设" if passed else "不同意立项")
+
+
+def establish(p, year, approved=480, route="unified", **finalization):
+    """论证意见上报市政府 → 定稿 → (DMN) 统一/单独申请立项 → 立项批复 → 年度建设计划."""
+    p.complete("task_government_report", "szf", at=f"{year - 1}-09-01")
+    p.complete("task_finalization", "dept", at=f"{year - 1}-09-10", budget_wan=approved, approved_budget_wan=approved,
+               **finalization)
+    if route == "unified":
+        p.complete("task_unified_application", "sgj", at=f"{year - 1}-09-20")
+    else:
+        p.complete("task_separate_application", "dept", at=f"{year - 1}-09-20", applicant_unit="六安市公安局")
+    p.complete("task_establishment_approval", "fgw", at=f"{year - 1}-10-15", budget_wan=approved,
+               approved_amount_wan=approved, investment_plan_year=year)
+    p.complete("task_annual_plan", "sgj", at=f"{year - 1}-11-01", plan_year=year, approved_amount_wan=approved,
+               plan_amount_wan=approved)
+
+
+def contract(p, year, approved=480, amount=460, warranty=24, signed=None):
+    """实施 up to the contract: 项目启动, 政府采购, 招标, 签订合同 (signed on `signed`)."""
+    p.complete("task_kickoff", "dept", at=f"{year}-01-05", approved_amount_wan=approved,
+               planned_start=f"{year}-01-10", planned_end=f"{year}-12-20",
+               milestones=[{"name": "上线试运行", "planned_date": f"{year}-10-01", "deliverable": "试运行报告"}],
+               quarterly_funding=[{"quarter": f"{year}-Q1", "amount_wan": 200},
+                                  {"quarter": f"{year}-Q3", "amount_wan": approved - 200}])
+    p.complete("task_procurement", "sgj", at=f"{year}-01-20", approved_amount_wan=approved,
+               procurement_budget_wan=amount + 10)
+    p.complete("task_tender", "ggj", at=f"{year}-02-28", procurement_budget_wan=amount + 10, bid_amount_wan=amount)
+    signed = signed or f"{year}-03-10"
+    p.complete("task_contract", "sgj", at=signed, contract_date=signed, bid_amount_wan=amount,
+               contract_amount_wan=amount, warranty_months=warranty)
+
+
+def side_reports(p):
+    """监理, 等保定级备案, 第三方测评 (parallel to construction)."""
+    for bpmn_id in ("task_supervision", "task_mlps_filing", "task_third_party_test"):
+        p.complete(bpmn_id, "sgj")
+
+
+def report(p, month, *, at, percent, last_percent, complete=False, contract_amount=460):
+    """One month's 进度表 (the ready progress_report task for `month`)."""
+    day = f"{month}-05"
+    p.complete("task_progress_report", "dept", at=at, report_month=month, progress_percent=percent,
+               last_progress_percent=last_percent, paid_this_month_wan=0, cumulative_paid_wan=0,
+               last_cumulative_paid_wan=0, contract_amount_wan=contract_amount, meeting_count=1,
+               meeting_dates=[day], construction_complete=complete)
+
+
+def accept(p, *, initial="2026-09-01", applied="2026-09-25", accepted="2026-10-20"):
+    """验收 straight through: 初验 passed, application on time, 竣工验收 passed, audit, settlement, assets."""
+    p.complete("task_initial_acceptance", "dept", at=initial, initial_acceptance_date=initial)
+    p.complete("task_final_application", "dept", at=applied, application_date=applied,
+               initial_acceptance_date=initial)
+    finish_acceptance(p, accepted)
+
+
+def finish_acceptance(p, accepted):
+    p.complete("task_final_acceptance", "sgj", at=accepted, final_acceptance_date=accepted)
+    year = int(accepted[:4])
+    p.complete("task_audit", "sjj", at=f"{year}-11-20", contract_amount_wan=460, audited_amount_wan=455)
+    p.complete("task_settlement", "dept", at=f"{year}-11-25", audited_amount_wan=455, settlement_amount_wan=455)
+    p.complete("task_asset_registration", "sgj", at=f"{year}-12-01", settlement_amount_wan=455,
+               registration_date=f"{year}-12-01", assets=[
+                   {"name": "警务数据共享平台软件", "category": "软件", "quantity": 1, "amount_wan": 415,
+                    "location": "市政务云", "on_gov_cloud": True, "managing_unit": "市数管局"},
+                   {"name": "前置服务器", "category": "硬件", "quantity": 2, "amount_wan": 40,
+                    "location": "市公安局机房", "on_gov_cloud": False, "managing_unit": "市公安局"}])

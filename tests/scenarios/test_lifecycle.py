@@ -1,0 +1,293 @@
+"""Whole-lifecycle scenarios on the deployed diagrams of bpmn/ (issue 3).
+
+Each test walks one project through lifecycle.bpmn (and the acceptance call activity, the monthly
+progress_report instances) with the driver, moving the clock, and checks the tasks met in order, the
+groups their lanes resolved to, their deadlines, the notifications and the stage / status.
+"""
+from engine import workcalendar
+
+from driver import (Project, accept, contract, day_end, declare, establish, finish_acceptance, plan,
+                    precheck, report, review, side_reports)
+
+DEPT = "dept:gaj"
+PREPARATION = [("task_project_preparation", DEPT), ("task_internal_review", DEPT)]
+DECLARATION = [("task_declaration", DEPT), ("task_precheck", "sgj")]
+REVIEW = [("task_fgw_review", "fgw"), ("task_czj_review", "czj"), ("task_expert_opinion", "expert"),
+          ("task_expert_review", "sgj")]
+UNIFIED = [("task_government_report", "szf"), ("task_finalization", DEPT), ("task_unified_application", "sgj"),
+           ("task_establishment_approval", "fgw"), ("task_annual_plan", "sgj")]
+IMPLEMENTATION = [("task_kickoff", DEPT), ("task_procurement", "sgj"), ("task_tender", "ggj"),
+                  ("task_contract", "sgj")]
+SIDE = [("task_supervision", "sgj"), ("task_mlps_filing", "sgj"), ("task_third_party_test", "sgj")]
+ACCEPTANCE = [("task_initial_acceptance", DEPT), ("task_final_application", DEPT), ("task_final_acceptance", "sgj"),
+              ("task_audit", "sjj"), ("task_settlement", DEPT), ("task_asset_registration", "sgj")]
+OPERATION = [("task_ops_management", DEPT), ("task_ops_funding", DEPT), ("task_performance_evaluation", "sgj")]
+
+
+def walked(p):
+    return [(bpmn_id, group) for bpmn_id, group, _ in p.trail]
+
+
+def due(p, bpmn_id):
+    return p.task(bpmn_id).due_at
+
+
+def build(p, year=2026):
+    """谋划 → 申报 → 实施 up to the signed contract, the unified route (设备购买类, 500万)."""
+    plan(p, year)
+    declare(p, year)
+    precheck(p, year)
+    review(p, year)
+    establish(p, year)
+    contract(p, year)
+
+
+def construct(p):
+    """Two monthly 进度表 (2026-03, 2026-04) after a contract of 2026-03-10, the second one says complete."""
+    side_reports(p)
+    report(p, "2026-03", at="2026-03-18", percent=40, last_percent=0)
+    p.fire("2026-04-01")
+    report(p, "2026-04", at="2026-04-15", percent=100, last_percent=40, complete=True)
+
+
+# ---------------------------------------------------------------------- 1
+
+def test_1_equipment_purchase_500_unified_to_the_end(model):
+    p = Project(build_year=2026, at="2025-03-02")
+    assert (p.instance.stage, p.instance.status) == ("谋划", "running")
+    plan(p, 2026)
+    assert p.instance.stage == "申报"
+    # 申报表: due 2025-06-30 24:00 (the year before build_year), reminded 5 working days before
+    assert due(p, "task_declaration") == day_end("2025-06-30")
+    assert p.fire("2025-06-22") == 0
+    assert p.fire("2025-06-23") == 1  # Monday 06-23 = 5 working days before Monday 06-30
+    [note] = p.notes()
+    assert (note.group_code, note.kind, note.task_bpmn_id) == (DEPT, "reminder", "script_declaration_remind_5wd")
+    declare(p, 2026, at="2025-06-25")
+    assert p.instance.next_timer_at is None  # the 1-day and overdue timers went with the task
+    precheck(p, 2026)
+    assert p.open() == ["task_czj_review", "task_expert_opinion", "task_fgw_review"]  # 论证 in parallel
+    review(p, 2026)
+    establish(p, 2026)
+    assert p.instance.variables["establishment_route"] == "unified"
+    assert p.instance.stage == "实施"
+    contract(p, 2026)
+    # construction: the monthly cycle runs in its own instances while the lifecycle waits
+    assert "construction_complete" in p.instance.waiting_messages
+    assert len(p.instances("progress_report")) == 1
+    assert due(p, "task_progress_report") == day_end("2026-03-20")
+    construct(p)
+    assert [i.status for i in p.instances("progress_report")] == ["completed", "completed"]
+    assert p.instance.stage == "验收"
+    accept(p)
+    assert p.instance.stage == "运维"
+    p.complete("task_ops_management", "dept", at="2027-01-05")
+    assert p.open() == []
+    assert p.instance.stage == "运维"
+    p.fire("2028-10-20")  # 24 months of free warranty after 竣工验收 on 2026-10-20
+    p.complete("task_ops_funding", "dept", at="2028-10-25", request_year=2029)
+    p.complete("task_performance_evaluation", "sgj", at="2029-06-30")
+
+    assert walked(p) == (PREPARATION + DECLARATION + REVIEW + UNIFIED + IMPLEMENTATION + SIDE
+                         + [("task_progress_report", DEPT)] * 2 + ACCEPTANCE + OPERATION)
+    row = p.instance
+    assert (row.status, row.stage) == ("completed", "已结束")
+    assert p.reached("end_lifecycle")
+    assert p.open() == []
+    assert row.next_timer_at is None
+    # every task offered was done by its lane's group; none was left behind
+    assert {t.state for t in p.tasks()} == {"completed"}
+    assert {t.lane for t in p.tasks() if t.group_code == DEPT} == {"项目建设主管部门"}
+    # the audit report went in copy to 发改委, 财政局, 数管局
+    copies = {n.group_code for n in p.notes() if n.task_bpmn_id == "script_audit_copy"}
+    assert copies == {"fgw", "czj", "sgj"}
+    assert not p.notes(kind="supervise")
+
+
+# ---------------------------------------------------------------------- 2
+
+def test_2_new_build_3000_goes_separately_through_fgw(model):
+    p = Project(build_year=2026, at="2025-03-02")
+    plan(p, 2026)
+    declare(p, 2026, category="新建", budget=3000, architecture_simple=False)
+    precheck(p, 2026)
+    review(p, 2026, budget=3000, approved=2800)
+    p.complete("task_government_report", "szf", at="2025-09-01")
+    p.complete("task_finalization", "dept", at="2025-09-10", budget_wan=2800, approved_budget_wan=2800,
+               architecture_simple=False)
+    assert p.instance.variables["establishment_route"] == "separate"
+    separate = p.task("task_separate_application")
+    assert (separate.lane, separate.group_code) == ("项目建设主管部门", DEPT)
+    p.complete("task_separate_application", "dept", at="2025-09-20", applicant_unit="六安市公安局")
+    approval = p.task("task_establishment_approval")
+    assert (approval.lane, approval.group_code) == ("市发改委", "fgw")
+    p.complete("task_establishment_approval", "fgw", at="2025-10-15", budget_wan=2800, approved_amount_wan=2800)
+    p.complete("task_annual_plan", "sgj", at="2025-11-01", approved_amount_wan=2800, plan_amount_wan=2800)
+
+    assert walked(p)[-5:] == [("task_government_report", "szf"), ("task_finalization", DEPT),
+                              ("task_separate_application", DEPT), ("task_establishment_approval", "fgw"),
+                              ("task_annual_plan", "sgj")]
+    assert not p.tasks("task_unified_application")
+    assert p.open() == ["task_kickoff"]
+    assert p.instance.stage == "实施"
+
+
+# ---------------------------------------------------------------------- 3
+
+def test_3_precheck_returned_twice_then_passed(model):
+    p = Project(build_year=2026, at="2025-03-02")
+    plan(p, 2026)
+    declare(p, 2026)
+    precheck(p, 2026, passed=False, at="2025-07-10")
+    assert p.task("task_supplement").group_code == DEPT
+    p.complete("task_supplement", "dept", at="2025-07-14")
+    precheck(p, 2026, passed=False, at="2025-07-20")
+    p.complete("task_supplement", "dept", at="2025-07-25")
+    precheck(p, 2026, at="2025-08-01")
+
+    assert walked(p)[2:] == [("task_declaration", DEPT), ("task_precheck", "sgj"), ("task_supplement", DEPT),
+                             ("task_precheck", "sgj"), ("task_supplement", DEPT), ("task_precheck", "sgj")]
+    assert [s.data["precheck_passed"] for s in p.submissions("precheck.schema.json")] == [False, False, True]
+    assert p.open() == ["task_czj_review", "task_expert_opinion", "task_fgw_review"]
+    assert p.instance.variables["precheck_passed"] is True
+    assert p.instance.stage == "申报"
+
+
+# ---------------------------------------------------------------------- 4
+
+def test_4_review_not_passed_ends_not_established_with_the_reason(model):
+    p = Project(build_year=2026, at="2025-03-02")
+    plan(p, 2026)
+    declare(p, 2026)
+    precheck(p, 2026)
+    reason = "建设必要性不足，与市政务服务平台功能重复"
+    # the form refuses a rejection without a reason
+    p.at("2025-08-10")
+    p.complete("task_fgw_review", "fgw")
+    p.complete("task_czj_review", "czj", reviewer_unit="市财政局")
+    p.complete("task_expert_opinion", "expert", budget_wan=500, suggested_budget_wan=480, recommend_pass=False)
+    errors = p.submit_invalid("task_expert_review", "sgj", budget_wan=500, approved_budget_wan=480,
+                              review_passed=False, rejection_reason="")
+    assert set(errors) == {"rejection_reason"}
+    p.complete("task_expert_review", "sgj", at="2025-08-20", budget_wan=500, approved_budget_wan=480,
+               review_passed=False, rejection_reason=reason, review_opinion="不同意立项")
+
+    row = p.instance
+    assert (row.status, row.stage) == ("completed", "已结束")
+    assert row.variables["review_passed"] is False
+    assert p.reached("end_rejected") and not p.reached("end_lifecycle")
+    assert p.variables()["rejection_reason"] == reason
+    [kept] = p.submissions("expert-review.schema.json")
+    assert kept.data["rejection_reason"] == reason
+    assert p.open() == [] and not p.tasks("task_government_report")
+
+
+# ---------------------------------------------------------------------- 5
+
+def test_5_late_declaration_is_flagged_and_goes_to_next_years_round(model):
+    p = Project(build_year=2026, at="2025-03-02")
+    plan(p, 2026)
+    assert due(p, "task_declaration") == day_end("2025-06-30")
+    p.fire("2025-06-23")
+    p.fire("2025-06-30")  # 00:00 of the last day: the second reminder
+    assert [n.task_bpmn_id for n in p.notes(kind="reminder")] == ["script_declaration_remind_5wd",
+                                                                  "script_declaration_remind_1d"]
+    assert not p.notes(kind="supervise")
+    p.fire("2025-07-01")  # 24:00 passed: overdue to the department, 督办 to 数管局
+    [supervise] = p.notes(kind="supervise")
+    assert (supervise.group_code, supervise.task_bpmn_id) == ("sgj", "script_declaration_supervise")
+    assert p.task("task_declaration").overdue
+
+    declare(p, 2026, at="2025-07-05")  # the department still declares for 2026: too late
+    data = p.variables()
+    assert data["declaration_late"] is True
+    assert p.instance.variables["build_year"] == 2027
+    again = p.task("task_declaration")  # next year's round, due next year's 6/30
+    assert again.due_at == day_end("2026-06-30") and not again.overdue
+    assert "2027" in p.notes(kind="overdue")[-1].message
+    p.fire("2026-06-23")
+    assert p.notes(kind="reminder")[-1].message.endswith("还有5个工作日）")
+    declare(p, 2027, at="2026-06-24")
+    assert p.open() == ["task_precheck"]
+    assert p.variables()["declaration_late"] is True  # the flag stays for the reports
+    assert p.instance.variables["build_year"] == 2027
+    assert [t for t, _ in walked(p)].count("task_declaration") == 2
+    assert len(p.notes(kind="supervise")) == 1
+
+
+# ---------------------------------------------------------------------- 7
+
+def test_7_acceptance_initial_fails_application_late_final_fails_then_passes(model):
+    p = Project(build_year=2026, at="2025-03-02")
+    build(p)
+    construct(p)
+    p.complete("task_initial_acceptance", "dept", at="2026-08-20", initial_acceptance_date="2026-08-20",
+               initial_acceptance_passed=False, issues="统一身份认证未对接")
+    p.complete("task_initial_rectification", "dept", at="2026-08-28", rectification_date="2026-08-28")
+    p.complete("task_initial_acceptance", "dept", at="2026-09-01", initial_acceptance_date="2026-09-01")
+    # one month after 09-01 is 10-01, 国庆: the deadline moves to the next working day, 10-08
+    application = p.task("task_final_application")
+    assert application.due_at == day_end("2026-10-08")
+    assert p.fire("2026-09-22") == 0
+    p.fire("2026-09-23")  # 5 working days before 10-08 (国庆 and the weekend do not count)
+    p.fire("2026-10-08")  # the last day
+    assert [n.task_bpmn_id for n in p.notes(kind="reminder")] == ["script_application_remind_5wd",
+                                                                  "script_application_remind_1d"]
+    assert not p.notes(kind="supervise")
+    p.fire("2026-10-09")
+    [supervise] = p.notes(kind="supervise")
+    assert (supervise.group_code, supervise.task_bpmn_id) == ("sgj", "script_application_supervise")
+    [overdue] = p.notes(kind="overdue")
+    assert overdue.group_code == DEPT
+    assert p.task("task_final_application").overdue
+    p.complete("task_final_application", "dept", at="2026-10-12", application_date="2026-10-12",
+               initial_acceptance_date="2026-09-01")
+    p.complete("task_final_acceptance", "sgj", at="2026-10-20", final_acceptance_date="2026-10-20",
+               final_acceptance_passed=False, rectification_opinion="性能测试未达标")
+    p.complete("task_final_rectification", "dept", at="2026-11-02", rectification_date="2026-11-02")
+    # re-application: one month from the rectification
+    assert due(p, "task_final_application") == day_end("2026-12-02")
+    p.complete("task_final_application", "dept", at="2026-11-10", application_date="2026-11-10",
+               initial_acceptance_date="2026-09-01")
+    finish_acceptance(p, "2026-11-16")
+
+    assert [t for t, _ in walked(p)][-11:] == [
+        "task_initial_acceptance", "task_initial_rectification", "task_initial_acceptance",
+        "task_final_application", "task_final_acceptance", "task_final_rectification",
+        "task_final_application", "task_final_acceptance", "task_audit", "task_settlement",
+        "task_asset_registration"]
+    assert [s.data["final_acceptance_passed"] for s in p.submissions("final-acceptance.schema.json")] == [False, True]
+    assert len(p.notes(kind="supervise")) == 1  # the on-time re-application raised none
+    assert p.instance.stage == "运维"
+    assert p.open() == ["task_ops_management"]
+
+
+# ---------------------------------------------------------------------- 8
+
+def test_8_warranty_end_then_ops_funding_and_evaluation_complete_the_instance(model):
+    p = Project(build_year=2026, at="2025-03-02")
+    build(p)
+    contract_row = p.submissions("contract.schema.json")[-1]
+    assert contract_row.data["warranty_months"] == 24
+    construct(p)
+    accept(p, initial="2026-07-01", applied="2026-07-20", accepted="2026-08-31")
+    p.complete("task_ops_management", "dept", at="2026-12-10")
+    # 24 months after 2026-08-31: 2028-08-31, 00:00 Beijing
+    assert p.instance.next_timer_at.isoformat() == "2028-08-30T16:00:00"
+    assert p.fire("2028-08-30T23:59") == 0
+    assert p.open() == []
+    assert p.fire("2028-08-31T00:01") == 1
+    funding = p.task("task_ops_funding")
+    assert (funding.group_code, funding.stage) == (DEPT, "运维")
+    p.complete("task_ops_funding", "dept", at="2028-09-05", request_year=2029)
+    evaluation = p.task("task_performance_evaluation")
+    assert evaluation.group_code == "sgj"
+    assert p.instance.status == "running"
+    p.complete("task_performance_evaluation", "sgj", at="2029-06-30")
+    row = p.instance
+    assert (row.status, row.stage) == ("completed", "已结束")
+    assert row.ended_at is not None
+    assert [t for t, _ in walked(p)][-3:] == ["task_ops_management", "task_ops_funding",
+                                              "task_performance_evaluation"]
+    # the civil-code month: 2026-08-31 + 6 months would be 2027-02-28
+    assert workcalendar.add_months("2026-08-31", 6) == "2027-02-28"
