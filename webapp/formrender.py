@@ -45,6 +45,8 @@ def kind_of(schema):
         items = schema.get("items") or {}
         if items.get("enum") is not None:
             return "multi"
+        if items.get("format") == "file-id":
+            return "files"
         if items.get("type") == "object" or "properties" in items or "$ref" in items:
             return "rows"
         return "lines"
@@ -80,6 +82,37 @@ def is_money(schema):
 def example_of(schema):
     examples = schema.get("examples") or []
     return examples[0] if examples and isinstance(examples[0], dict) else None
+
+
+def fill_blanks(data, example):
+    """`data` with its empty fields (also inside objects) taken from `example`."""
+    out = dict(example)
+    for key, value in data.items():
+        if isinstance(value, dict) and isinstance(example.get(key), dict):
+            out[key] = fill_blanks(value, example[key])
+        elif value not in ("", [], None) or key not in example:
+            out[key] = value
+    return out
+
+
+def without_files(schema, data, root=None):
+    """`data` minus its file ids (an example's ids are placeholders that must be uploaded for real)."""
+    root = root or schema
+    schema = resolve(schema, root)
+    if not isinstance(data, dict):
+        return data
+    out = {}
+    for key, value in data.items():
+        sub = resolve((schema.get("properties") or {}).get(key, {}), root)
+        kind = kind_of(sub) if sub else "string"
+        if kind in ("file", "files"):
+            continue
+        if kind == "object":
+            value = without_files(sub, value, root)
+        elif kind == "rows" and isinstance(value, list):
+            value = [without_files(sub.get("items") or {}, row, root) for row in value]
+        out[key] = value
+    return out
 
 
 def _join(prefix, key):
@@ -124,7 +157,7 @@ def _field(schema, value, path, required, ctx):
     help_html = f'<div class="help">{escape(help_text)}</div>' if help_text else ""
     error = ctx.errors.get(path)
     error_html = f'<div class="field-error" role="alert">{escape(error)}</div>' if error else ""
-    wide = kind in ("textarea", "rows", "object", "multi", "lines")
+    wide = kind in ("textarea", "rows", "object", "multi", "lines", "files")
     css = "field" + (" wide" if wide else "") + (" has-error" if error else "")
     if kind == "object":
         inner = _fields(schema, value or {}, path, ctx)
@@ -179,6 +212,8 @@ def _control(kind, schema, value, path, required, ctx):
         return (f'<textarea rows="3" {_attrs(schema, path, False, ctx)} placeholder="每行一项">{text}</textarea>')
     if kind == "file":
         return _file(schema, value, path, required, ctx)
+    if kind == "files":
+        return _files(value, path, ctx)
     if kind == "rows":
         return _rows(schema, value, path, ctx)
     maxlen = f' maxlength="{schema["maxLength"]}"' if "maxLength" in schema else ""
@@ -235,6 +270,21 @@ def _file(schema, value, path, required, ctx):
     req = " data-required" if required else ""
     chooser = f'<input type="file" id="{_dom_id(path)}" name="{escape(path)}" class="file-input"{req}>'
     return f'<span class="file-field">{hidden}{chooser}<span class="file-status">{current}</span></span>'
+
+
+def _files(value, path, ctx):
+    """Several files: one hidden id per file (removable), and a multi-file chooser."""
+    ids = [v for v in value if v] if isinstance(value, list) else []
+    items = "".join(
+        f'<li><input type="hidden" name="{escape(path)}" value="{escape(v)}" class="file-id">'
+        f'<a href="/files/{escape(v)}" target="_blank">{escape(ctx.file_label(v))}</a>'
+        + ("" if ctx.disabled else ' <button type="button" class="btn btn-small btn-link js-remove-file">移除</button>')
+        + "</li>" for v in ids)
+    if ctx.disabled:
+        return f'<ul class="file-list">{items}</ul>' if ids else '<span class="muted">未上传</span>'
+    chooser = f'<input type="file" id="{_dom_id(path)}" name="{escape(path)}" class="file-input" multiple>'
+    return (f'<span class="file-field file-multi" data-name="{escape(path)}"><ul class="file-list">{items}</ul>'
+            f'{chooser}<span class="file-status"></span></span>')
 
 
 def _rows(schema, value, path, ctx):
@@ -321,6 +371,8 @@ def _view_value(schema, value, ctx):
         return escape("、".join(labels.get(_text(x), _text(x)) for x in value))
     if kind == "file":
         return f'<a href="/files/{escape(value)}" target="_blank">{escape(ctx.file_label(value))}</a>'
+    if kind == "files" and isinstance(value, list):
+        return "<br>".join(f'<a href="/files/{escape(v)}" target="_blank">{escape(ctx.file_label(v))}</a>' for v in value)
     if kind == "object" and isinstance(value, dict):
         return f'<table class="kv inner">{_view_rows(schema, value, ctx)}</table>'
     if kind == "rows" and isinstance(value, list):
@@ -353,16 +405,17 @@ def parse_form(schema, form, files=None, store_file=None):
 
 def _parse_object(schema, form, files, store_file, prefix, root, errors):
     data = {}
+    required = set(schema.get("required", []))
     for key, sub in (schema.get("properties") or {}).items():
         sub = resolve(sub, root)
         path = _join(prefix, key)
-        value = _parse_value(sub, form, files, store_file, path, root, errors)
+        value = _parse_value(sub, form, files, store_file, path, root, errors, key in required)
         if value is not None:
             data[key] = value
     return data
 
 
-def _parse_value(schema, form, files, store_file, path, root, errors):
+def _parse_value(schema, form, files, store_file, path, root, errors, required=False):
     kind = kind_of(schema)
     if kind == "object":
         value = _parse_object(schema, form, files, store_file, path, root, errors)
@@ -378,7 +431,18 @@ def _parse_value(schema, form, files, store_file, path, root, errors):
         text = form.get(path, "")
         lines = [x.strip() for x in text.splitlines() if x.strip()]
         item_type = _type(schema.get("items") or {}) or "string"
-        return [_scalar(x, item_type, path, errors) for x in lines] or None
+        return [_scalar(x, item_type, path, errors) for x in lines] if lines or path in form else None
+    if kind == "files":
+        ids = [v for v in form.getlist(path) if v]
+        uploads = files.getlist(path) if hasattr(files, "getlist") else []
+        for upload in uploads:
+            if getattr(upload, "filename", "") and store_file is not None:
+                try:
+                    ids.append(store_file(upload))
+                except Exception as exc:
+                    fields = getattr(exc, "fields", None) or {}
+                    errors[path] = next(iter(fields.values()), None) or getattr(exc, "message", None) or "文件上传失败"
+        return ids if ids or path in form else None
     if kind == "file":
         upload = files.get(path) if hasattr(files, "get") else None
         if upload is not None and getattr(upload, "filename", "") and store_file is not None:
@@ -391,8 +455,12 @@ def _parse_value(schema, form, files, store_file, path, root, errors):
         values = [v for v in form.getlist(path) if v]
         return values[-1] if values else None
     raw = form.get(path)
-    if raw is None or raw.strip() == "":
+    if raw is None:
         return None
+    if raw.strip() == "":
+        # A posted empty text of a required field stays "" (the schema decides if that is allowed);
+        # empty dates, numbers, choices and optional texts are left out.
+        return "" if required and kind in ("string", "textarea") else None
     if kind == "select":
         return _enum_value(schema, raw.strip())
     return _scalar(raw.strip(), _type(schema) or "string", path, errors)
@@ -441,7 +509,7 @@ def _parse_rows(schema, form, files, store_file, path, root, errors):
     for old in sorted(indexes):
         row_errors = {}
         row = _parse_object(items, form, files, store_file, f"{path}.{old}", root, row_errors)
-        if not row:
+        if all(v in ("", [], None) for v in row.values()):
             continue  # an untouched empty row
         new = len(rows)
         for key, message in row_errors.items():  # rows are renumbered when empty ones are dropped

@@ -62,3 +62,10 @@ def test_read_only_view():
     html = str(formrender.render_view(SCHEMA, example, file_label=lambda i: "建设方案.pdf"))
     assert "<th>概算（万元）</th><td>300 万元</td>" in html
     assert "软件平台" in html and "是" in html and "建设方案.pdf" in html and "本级财政" in html
+
+
+def test_fill_blanks_keeps_typed_values():
+    example = {"a": 1, "b": "x", "o": {"p": ["e"], "q": "ok"}, "rows": [{"n": 1}]}
+    typed = {"a": 5, "b": "", "o": {"p": [], "q": "mine"}, "rows": []}
+    assert formrender.fill_blanks(typed, example) == {"a": 5, "b": "x", "o": {"p": ["e"], "q": "mine"},
+                                                       "rows": [{"n": 1}]}

@@ -77,8 +77,9 @@ def test_declaration_flow(web, model, app, db):
     assert "保存草稿" in page and "填写示例" in page and "提 交" in page
 
     # 填写示例 fills the form from the schema's example without saving anything
-    page = text(dept.post(f"/tasks/{task_id}", data={"action": "example"}))
-    assert 'value="张三"' in page and "建设视频云平台" in page
+    page = text(dept.post(f"/tasks/{task_id}", data={"action": "example", "contact": "李四"}))
+    assert 'value="李四"' in page and 'value="张三"' not in page and "建设视频云平台" in page
+    assert "00000000-0000" not in page  # the example's placeholder file id is not offered
 
     # upload the plan as the JS does
     r = dept.post("/files", data={"file": (io.BytesIO(b"%PDF-1.4 test"), "建设方案.pdf"), "project_id": project_id},

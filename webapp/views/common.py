@@ -31,6 +31,7 @@ def install(app):
     app.add_template_filter(fmt_date, "date")
     app.add_template_filter(fmt_money, "money")
     app.add_template_filter(group_label, "group")
+    app.add_template_filter(fmt_size, "filesize")
     app.add_template_global(url_if)
     app.add_template_global(ERROR_TITLES, "error_titles")
 
@@ -125,6 +126,15 @@ def fmt_money(value):
         return f"{float(value):,.2f}"
     except (TypeError, ValueError):
         return str(value)
+
+
+def fmt_size(size):
+    size = size or 0
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
 
 
 def group_label(code):

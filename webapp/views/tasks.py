@@ -109,9 +109,11 @@ def detail(task_id):
     if request.method == "GET":
         return _page(task, schema, detail["data"], errors, instructions)
     action = request.form.get("action", "submit")
-    if action == "example":
-        data = formrender.example_of(schema) or {}
-        flash("已按示例填写，请核对后提交（示例中的附件需重新上传）", "info")
+    if action == "example":  # fill the blanks from the schema's example; what is filled in stays
+        typed, _ = formrender.parse_form(schema, request.form)
+        example = formrender.without_files(schema, formrender.example_of(schema) or {})
+        data = formrender.fill_blanks(typed, example)
+        flash("已按示例补全未填写的项目，请核对后提交（附件须自行上传）", "info")
         return _page(task, schema, data, errors, instructions)
     data, errors = formrender.parse_form(schema, request.form, request.files,
                                          store_file=store_for(user(), task.project_id))

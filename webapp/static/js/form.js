@@ -6,41 +6,58 @@
   if (!form) { return; }
   var csrf = (document.querySelector('meta[name=csrf-token]') || {}).content || '';
 
-  function upload(input) {
-    var file = input.files && input.files[0];
-    var field = input.closest('.file-field');
-    var hidden = field.querySelector('input.file-id');
-    var status = field.querySelector('.file-status');
-    if (!file) { return; }
+  function send(file) {
     var body = new FormData();
     body.append('file', file);
     if (form.dataset.project) { body.append('project_id', form.dataset.project); }
-    status.textContent = '正在上传“' + file.name + '”…';
-    fetch(form.dataset.upload, {
+    return fetch(form.dataset.upload, {
       method: 'POST', body: body, credentials: 'same-origin',
       headers: { 'X-CSRFToken': csrf, 'Accept': 'application/json' }
     }).then(function (resp) {
-      return resp.json().then(function (data) { return { ok: resp.ok, data: data }; });
-    }).then(function (res) {
-      if (!res.ok) {
-        var msg = (res.data.fields && res.data.fields.file) || res.data.message || '上传失败';
-        status.innerHTML = '';
-        status.appendChild(errorNode(msg));
-        input.value = '';
-        return;
-      }
-      hidden.value = res.data.id;
-      input.value = '';  // the id is kept; do not post the file again
+      return resp.json().then(function (data) {
+        if (!resp.ok) { throw new Error((data.fields && data.fields.file) || data.message || '上传失败'); }
+        return data;
+      });
+    });
+  }
+
+  function fileLink(data) {
+    var link = document.createElement('a');
+    link.href = '/files/' + encodeURIComponent(data.id);
+    link.target = '_blank';
+    link.textContent = data.filename;
+    return link;
+  }
+
+  function upload(input) {
+    var field = input.closest('.file-field');
+    var status = field.querySelector('.file-status');
+    var chosen = Array.prototype.slice.call(input.files || []);
+    if (!chosen.length) { return; }
+    var multi = field.classList.contains('file-multi');
+    status.textContent = '正在上传…';
+    Promise.all(chosen.map(send)).then(function (results) {
       status.innerHTML = '';
-      var link = document.createElement('a');
-      link.href = '/files/' + encodeURIComponent(res.data.id);
-      link.target = '_blank';
-      link.textContent = res.data.filename;
-      status.appendChild(document.createTextNode('已上传：'));
-      status.appendChild(link);
-    }).catch(function () {
+      results.forEach(function (data) {
+        if (multi) {  // one hidden id per file, in the list
+          var li = document.createElement('li');
+          var hidden = document.createElement('input');
+          hidden.type = 'hidden'; hidden.name = field.dataset.name; hidden.value = data.id; hidden.className = 'file-id';
+          var remove = document.createElement('button');
+          remove.type = 'button'; remove.className = 'btn btn-small btn-link js-remove-file'; remove.textContent = '移除';
+          li.appendChild(hidden); li.appendChild(fileLink(data)); li.appendChild(document.createTextNode(' ')); li.appendChild(remove);
+          field.querySelector('.file-list').appendChild(li);
+        } else {
+          field.querySelector('input.file-id').value = data.id;
+          status.appendChild(document.createTextNode('已上传：'));
+          status.appendChild(fileLink(data));
+        }
+      });
+      input.value = '';  // the ids are kept; do not post the files again
+    }).catch(function (err) {
       status.innerHTML = '';
-      status.appendChild(errorNode('上传失败，请检查网络后重试'));
+      status.appendChild(errorNode(err.message || '上传失败，请检查网络后重试'));
+      input.value = '';
     });
   }
 
@@ -69,7 +86,10 @@
   form.addEventListener('click', function (e) {
     var add = e.target.closest('.js-add-row');
     var remove = e.target.closest('.js-remove-row');
-    if (add) {
+    var removeFile = e.target.closest('.js-remove-file');
+    if (removeFile) {
+      removeFile.closest('li').remove();
+    } else if (add) {
       var box = add.closest('.rows');
       var tpl = box.querySelector('template');
       box.querySelector('tbody').appendChild(tpl.content.cloneNode(true));
