@@ -25,38 +25,32 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory):
-    """create_app on a fresh SQLite file: migrations, seed-demo, models deploy; served in a thread."""
-    from flask_migrate import upgrade
+@pytest.fixture
+def live(app, db, monkeypatch):
+    """The session's app (temp SQLite, migrated) with seed-demo and the real model, served in a thread.
+
+    The session app is reused because create_app is not meant to run twice in one process; the `db`
+    fixture wipes the tables afterwards.
+    """
     from werkzeug.serving import make_server
 
-    from engine import registry
-    from webapp import create_app
-
-    tmp = tmp_path_factory.mktemp("live")
-    url = f"sqlite:///{tmp / 'live.sqlite3'}"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "browser-test", "TESTING": False})
-    registry.load_specs.cache_clear()  # version ids of other test databases must not leak in
-    registry.load_form.cache_clear()
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)  # the browser posts real CSRF tokens
     runner = app.test_cli_runner()
-    with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"))
-        seeded = runner.invoke(args=["seed-demo"])
-        assert seeded.exit_code == 0, seeded.output
-        deployed = runner.invoke(args=["models", "deploy"])
+    seeded = runner.invoke(args=["seed-demo"])
+    assert seeded.exit_code == 0, seeded.output
+    deployed = runner.invoke(args=["models", "deploy"])
     if deployed.exit_code != 0:
         pytest.skip(f"the model in bpmn/ + forms/ does not deploy yet: {deployed.output[-800:]}")
     if not (ROOT / "webapp" / "static" / "dist" / "viewer.js").exists():
-        print("note: front-end bundles not built; the diagram shows a message instead")
+        print("note: front-end bundles not built (npm run build); the diagram shows a message instead")
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield {"url": f"http://127.0.0.1:{server.server_port}", "app": app, "tmp": tmp}
-    server.shutdown()
-    thread.join(5)
-    registry.load_specs.cache_clear()
-    registry.load_form.cache_clear()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +92,7 @@ def logout(page):
 def test_staff_flow(live, browser, tmp_path):
     from playwright.sync_api import expect
 
-    base, shot = live["url"], Shots()
+    base, shot = live, Shots()
     plan = tmp_path / "建设方案.pdf"
     plan.write_bytes(PDF)
     context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN", accept_downloads=True)
