@@ -50,6 +50,7 @@ def register(app):
         register_views = None
     if register_views is not None:
         register_views(app)
+    _register_areas(app)
 
     @app.after_request
     def _security_headers(response):
@@ -57,6 +58,22 @@ def register(app):
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
+
+
+AREAS = ("admin", "oversight")  # packages of webapp with a register(app) of their own blueprints
+
+
+def _register_areas(app):
+    """Call webapp.<area>.register(app) for each area package present (built in parallel by others)."""
+    import importlib
+    import importlib.util
+
+    for name in AREAS:
+        if importlib.util.find_spec(f"{__package__}.{name}") is None:
+            continue
+        module = importlib.import_module(f"{__package__}.{name}")
+        if hasattr(module, "register"):
+            module.register(app)
 
 
 def wants_json():

@@ -80,4 +80,20 @@ def listing(items, total):
     return {"items": items, "total": total}
 
 
-from . import routes_admin, routes_auth, routes_files, routes_projects, routes_tasks, openapi  # noqa: E402,F401
+def _load_routes():
+    """Import every routes_*.py of this package: other areas add their endpoints by adding a module.
+
+    A module may define OPENAPI_PATHS ({"/api/…": {"get": {…}}}); openapi.py merges them into the document.
+    """
+    import importlib
+    import pkgutil
+
+    modules = []
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        if info.name.startswith("routes_"):
+            modules.append(importlib.import_module(f"{__name__}.{info.name}"))
+    return modules
+
+
+ROUTE_MODULES = _load_routes()
+from . import openapi  # noqa: E402,F401

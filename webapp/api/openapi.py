@@ -1,5 +1,7 @@
-"""The OpenAPI 3.1 document of /api. Written out by hand; tests/api/test_openapi.py checks it against the routes."""
-from . import bp
+"""The OpenAPI 3.1 document of /api. Written out by hand; tests/api/test_models_openapi.py checks it
+against the routes. Another area's routes_*.py adds its paths with OPENAPI_PATHS, built with `operation`.
+"""
+from . import ROUTE_MODULES, bp
 
 REF = lambda name: {"$ref": f"#/components/schemas/{name}"}  # noqa: E731
 ERRORS = {code: {"description": text, "content": {"application/json": {"schema": REF("Error")}}}
@@ -181,6 +183,16 @@ DOCUMENT = {
 }
 
 
+operation = _op  # for other areas' OPENAPI_PATHS
+
+
+def document():
+    paths = dict(PATHS)
+    for module in ROUTE_MODULES:
+        paths.update(getattr(module, "OPENAPI_PATHS", {}))
+    return {**DOCUMENT, "paths": dict(sorted(paths.items()))}
+
+
 @bp.get("/openapi.json", endpoint="openapi")
 def openapi():
-    return DOCUMENT
+    return document()
