@@ -102,6 +102,19 @@ def validate(schema, data, context=None, file_exists=None):
     return fields
 
 
+def with_read_only(schema, data, context):
+    """`data` with each read-only top-level field set to the workflow's value, when the workflow has one.
+
+    A `readOnly` field (e.g. 合同金额 on a 资金拨付 request) shows a figure the process already knows; what
+    the browser sends back for it is not trusted, or a forged contract amount would pass the rules and
+    then overwrite the workflow variable the gateways read.
+    """
+    context = context or {}
+    fixed = {key: context[key] for key, prop in (schema.get("properties") or {}).items()
+             if isinstance(prop, dict) and prop.get("readOnly") and key in context}
+    return {**data, **fixed} if fixed else data
+
+
 def example_of(schema):
     examples = schema.get("examples") or []
     return examples[0] if examples else None

@@ -414,6 +414,7 @@ def complete_task(task_id, data, actor, file_exists=None):
             raise Conflict("任务已不在待办状态，请刷新")
         schema = registry.load_form(row.version_id, task.form) if task.form else None
         if schema is not None:
+            data = forms.with_read_only(schema, data, spiff_task.data)  # the workflow's figures, not the browser's
             errors = forms.validate(schema, data, context=spiff_task.data, file_exists=file_exists)
             if errors:
                 raise Invalid("表单填写有误，请按提示修改", fields=errors)

@@ -273,16 +273,21 @@ def establish(p, year, approved=480, route="unified", **finalization):
                plan_amount_wan=approved)
 
 
-def contract(p, year, approved=480, amount=460, warranty=24, signed=None):
-    """实施 up to the contract: 项目启动, 政府采购, 招标, 签订合同 (signed on `signed`)."""
-    p.complete("task_kickoff", "dept", at=f"{year}-01-05", approved_amount_wan=approved,
+def contract(p, year, approved=480, amount=460, warranty=24, signed=None, early=False):
+    """实施 up to the contract: 项目启动, 政府采购, 招标, 签订合同 (signed on `signed`, default 03-10).
+
+    `early`: 启动, 采购 and 招标 in December of the year before, so the contract can be signed in January.
+    """
+    when = ([f"{year - 1}-12-01", f"{year - 1}-12-10", f"{year - 1}-12-28"] if early
+            else [f"{year}-01-05", f"{year}-01-20", f"{year}-02-28"])
+    p.complete("task_kickoff", "dept", at=when[0], approved_amount_wan=approved,
                planned_start=f"{year}-01-10", planned_end=f"{year}-12-20",
                milestones=[{"name": "上线试运行", "planned_date": f"{year}-10-01", "deliverable": "试运行报告"}],
                quarterly_funding=[{"quarter": f"{year}-Q1", "amount_wan": 200},
                                   {"quarter": f"{year}-Q3", "amount_wan": approved - 200}])
-    p.complete("task_procurement", "sgj", at=f"{year}-01-20", approved_amount_wan=approved,
+    p.complete("task_procurement", "sgj", at=when[1], approved_amount_wan=approved,
                procurement_budget_wan=amount + 10)
-    p.complete("task_tender", "ggj", at=f"{year}-02-28", procurement_budget_wan=amount + 10, bid_amount_wan=amount)
+    p.complete("task_tender", "ggj", at=when[2], procurement_budget_wan=amount + 10, bid_amount_wan=amount)
     signed = signed or f"{year}-03-10"
     p.complete("task_contract", "sgj", at=signed, contract_date=signed, bid_amount_wan=amount,
                contract_amount_wan=amount, warranty_months=warranty)

@@ -6,7 +6,7 @@ groups their lanes resolved to, their deadlines, the notifications and the stage
 """
 from engine import workcalendar
 
-from driver import (Project, accept, contract, day_end, declare, establish, finish_acceptance, plan,
+from .driver import (Project, accept, contract, day_end, declare, establish, finish_acceptance, plan,
                     precheck, report, review, side_reports)
 
 DEPT = "dept:gaj"
