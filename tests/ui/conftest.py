@@ -51,6 +51,7 @@ class _Client(FlaskClient):
         from flask import g
 
         g.pop("_login_user", None)
+        g.pop("dept_names", None)
         return super().open(*args, **kwargs)
 
 

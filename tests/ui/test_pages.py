@@ -257,3 +257,23 @@ def test_admin_manages_users(web, model, db):
     r = admin.post("/admin/departments", data={"code": "sfj", "name": "市司法局"})
     assert r.status_code == 302 and "市司法局" in text(admin.get("/admin/users"))
 
+
+
+def test_file_posted_with_the_form_without_js(web, model, db):
+    from engine.models import Submission
+    from webapp.models import StoredFile
+
+    project_id = create_project(web)
+    dept = web.as_("dept_gaj")
+    task_id = open_task_id("dept_gaj", project_id)
+    form = _declaration_form(plan="")
+    form["plan"] = (io.BytesIO(b"%PDF-1.4 no js"), "方案.pdf")
+    r = dept.post(f"/tasks/{task_id}", data=form, content_type="multipart/form-data")
+    assert r.status_code == 200 and "已提交" in text(r), text(r)[:2000]
+    stored = db.session.execute(db.select(StoredFile)).scalar()
+    assert stored.filename == "方案.pdf" and stored.project_id == project_id
+    sub = db.session.execute(db.select(Submission).filter_by(task_id=task_id, draft=False)).scalar()
+    assert sub.data["plan"] == stored.id
+    # the project page links only the tasks this user may open
+    page = text(web.as_("dept_gaj").get(f"/projects/{project_id}"))
+    assert "完整性规范性预审" in page and "/tasks/" not in page.split('id="open-tasks"')[1].split("</table>")[0]

@@ -138,14 +138,18 @@ def fmt_size(size):
 
 
 def group_label(code):
+    """dept:gaj -> 市公安局, sgj -> 市数管局; department names are read once per request."""
     if not code:
         return ""
     if code.startswith("dept:"):
-        from webapp.models import Department
-        from engine.db import db
+        from flask import g
 
-        dept = db.session.get(Department, code.split(":", 1)[1])
-        return dept.name if dept else code
+        if "dept_names" not in g:
+            from engine.db import db
+            from webapp.models import Department
+
+            g.dept_names = dict(db.session.execute(db.select(Department.code, Department.name)).all())
+        return g.dept_names.get(code.split(":", 1)[1], code)
     return GROUP_LABELS.get(code, code)
 
 
