@@ -113,3 +113,27 @@ def test_terminated_and_suspended_status(api, simple):
     assert admin.post(f"/api/instances/{project['instance_id']}/terminate", json={}).status_code == 200
     got = api.as_("sgj").get(f"/api/projects/{project['id']}").get_json()
     assert got["status"] == "已终止" and got["stage"] == "已结束" and got["tasks"] == []
+
+
+def test_concurrent_creation_of_one_name(app, api, simple, db):
+    import threading
+
+    from webapp.models import Project
+
+    token, barrier, results = api.token("dept_gaj"), threading.Barrier(2), []
+
+    def create():
+        client = app.test_client()
+        barrier.wait()
+        r = client.post("/api/projects", json={"name": "同名项目", "build_year": 2027},
+                        headers={"Authorization": f"Bearer {token}"})
+        results.append(r.status_code)
+
+    threads = [threading.Thread(target=create) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [201, 422]
+    db.session.expire_all()
+    assert db.session.query(Project).filter_by(name="同名项目").count() == 1

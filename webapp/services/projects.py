@@ -3,8 +3,10 @@ from decimal import Decimal, InvalidOperation
 
 from flask import current_app
 from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
 
 from engine import roles, runtime
+from engine.audit import record
 from engine.db import db
 from engine.errors import Forbidden, Invalid, NotFound
 from engine.models import AuditEvent, Instance, Submission, TaskIndex
@@ -84,6 +86,15 @@ def create_project(user, name, build_year, budget_wan=None):
     from ..auth import actor_of
 
     actor = actor_of(user)
+    try:
+        return _create(user, actor, department, name, build_year, budget_wan)
+    except IntegrityError:  # a concurrent request took the name between our check and our insert
+        db.session.rollback()
+        raise Invalid("项目信息填写有误", fields={"name": "项目名称已存在，请使用其他名称"})
+
+
+def _create(user, actor, department, name, build_year, budget_wan):
+    code = department.code
     with runtime.unit_of_work():
         project = Project(name=name, department_code=code, build_year=build_year, budget_wan=budget_wan,
                           created_by=user.username, created_at=now_naive())
@@ -96,8 +107,6 @@ def create_project(user, name, build_year, budget_wan=None):
         row = runtime.start_instance(_process_id(), actor=actor, project_id=project.id,
                                      owner_group=roles.dept_group(code), data=data)
         project.instance_id = row.id
-        from engine.audit import record
-
         record("create_project", user.username, row.id, project.id, payload={"name": name})
     return project
 
