@@ -21,6 +21,8 @@ IMPLEMENTATION = [("task_kickoff", DEPT), ("task_procurement", "sgj"), ("task_te
 SIDE = [("task_supervision", "sgj"), ("task_mlps_filing", "sgj"), ("task_third_party_test", "sgj")]
 ACCEPTANCE = [("task_initial_acceptance", DEPT), ("task_final_application", DEPT), ("task_final_acceptance", "sgj"),
               ("task_audit", "sjj"), ("task_settlement", DEPT), ("task_asset_registration", "sgj")]
+LANES = {DEPT: "项目建设主管部门", "sgj": "市数管局", "fgw": "市发改委", "czj": "市财政局", "ggj": "市公管局",
+         "sjj": "市审计局", "szf": "市政府", "expert": "专家"}
 OPERATION = [("task_ops_management", DEPT), ("task_ops_funding", DEPT), ("task_performance_evaluation", "sgj")]
 
 
@@ -97,7 +99,12 @@ def test_1_equipment_purchase_500_unified_to_the_end(model):
     assert row.next_timer_at is None
     # every task offered was done by its lane's group; none was left behind
     assert {t.state for t in p.tasks()} == {"completed"}
-    assert {t.lane for t in p.tasks() if t.group_code == DEPT} == {"项目建设主管部门"}
+    assert all(LANES[t.group_code] == t.lane for t in p.tasks())
+    stages = {t.bpmn_id: t.stage for t in p.tasks()}
+    assert [stages[b] for b in ("task_internal_review", "task_declaration", "task_annual_plan", "task_kickoff",
+                                "task_progress_report", "task_initial_acceptance", "task_asset_registration",
+                                "task_ops_funding", "task_performance_evaluation")] == \
+        ["谋划", "申报", "申报", "实施", "实施", "验收", "验收", "运维", "运维"]
     # the audit report went in copy to 发改委, 财政局, 数管局
     copies = {n.group_code for n in p.notes() if n.task_bpmn_id == "script_audit_copy"}
     assert copies == {"fgw", "czj", "sgj"}
