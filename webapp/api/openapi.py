@@ -1,7 +1,8 @@
 """The OpenAPI 3.1 document of /api. Written out by hand; tests/api/test_models_openapi.py checks it
-against the routes. Another area's routes_*.py adds its paths with OPENAPI_PATHS, built with `operation`.
+against the routes. Another area's routes_*.py adds its paths with OPENAPI_PATHS (or PATHS.update), built
+with `operation`.
 """
-from . import ROUTE_MODULES, bp
+from . import bp
 
 REF = lambda name: {"$ref": f"#/components/schemas/{name}"}  # noqa: E731
 ERRORS = {code: {"description": text, "content": {"application/json": {"schema": REF("Error")}}}
@@ -187,6 +188,8 @@ operation = _op  # for other areas' OPENAPI_PATHS
 
 
 def document():
+    from . import ROUTE_MODULES  # late: route modules import this one while the package loads
+
     paths = dict(PATHS)
     for module in ROUTE_MODULES:
         paths.update(getattr(module, "OPENAPI_PATHS", {}))
