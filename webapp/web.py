@@ -41,7 +41,9 @@ def register(app):
     from .api import bp as api_bp
 
     csrf.exempt(api_bp)  # the API checks CSRF itself, for cookie-authenticated writes only
-    _register_errors(api_bp)  # the API's own handlers win over the app's for its requests: always JSON
+    if not getattr(api_bp, "_egov_errors", False):  # a blueprint is set up once, however many apps
+        _register_errors(api_bp)  # the API's own handlers win over the app's for its requests: always JSON
+        api_bp._egov_errors = True
     app.register_blueprint(api_bp)
     _register_errors(app)  # fallbacks; the UI's pages may replace them below
     try:
