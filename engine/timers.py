@@ -6,7 +6,7 @@ fired twice would save twice from the same version, and the second save fails an
 """
 import logging
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from . import clock
 from .audit import record
@@ -55,10 +55,15 @@ def _claim_one(instance_id, at):
     return db.session.execute(query).scalar()
 
 
+# SpiffWorkflow fires a timer once now is strictly past its due time; sweeping as of one microsecond
+# later makes "due at `at`" include a timer due at exactly that instant.
+TICK = timedelta(microseconds=1)
+
+
 def run_due(at=None):
-    """Fire every timer due at `at` (default now). Returns how many instances stepped."""
+    """Fire every timer due at or before `at` (default now). Returns how many instances stepped."""
     fired, seen = 0, set()
-    with clock_at(at):
+    with clock_at(clock.as_utc(at) + TICK if at is not None else None):
         now = clock.now().replace(tzinfo=None)
         while True:
             ids = _claim_batch(now, seen)

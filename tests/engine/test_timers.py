@@ -168,3 +168,9 @@ def test_calendar_override_cli_moves_a_deadline(app, db):
     assert workcalendar.report_deadline("2027-10") == "2027-10-21"
     assert "2027-10-20" in runner.invoke(args=["calendar", "list"]).output
     workcalendar.invalidate()
+
+
+def test_a_timer_due_exactly_at_the_sweep_instant_fires(deployed):
+    [row] = start_timed()
+    assert timers.run_due(datetime.fromisoformat("2027-03-01T00:00:00+08:00")) == 1
+    assert len(report_tasks(row.id)) == 1

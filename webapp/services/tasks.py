@@ -52,6 +52,8 @@ def list_tasks(user, filters=None, page=1, per_page=20, done=False):
         query = query.where(TaskIndex.assignee.is_(None))
     if filters.get("stage"):
         query = query.where(TaskIndex.stage == filters["stage"])
+    if filters.get("form"):
+        query = query.where(TaskIndex.form == filters["form"])
     if filters.get("q"):
         text = str(filters["q"])
         query = query.where(or_(TaskIndex.name.contains(text), TaskIndex.project_id.in_(
