@@ -9,6 +9,8 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from engine import timers
 
+from . import mailer
+
 log = logging.getLogger("egov.scheduler")
 
 
@@ -20,6 +22,10 @@ def sweep(app):
                 log.info("fired timers of %d instances", fired)
         except Exception:  # keep polling; the next sweep tries again
             log.exception("timer sweep failed")
+        try:
+            mailer.send_pending()
+        except Exception:  # a mail server being away must not stop the timers
+            log.exception("sending notification mail failed")
 
 
 def run_forever(app, interval):
