@@ -94,3 +94,4 @@ class ApiToken(db.Model):
     created_at = db.Column(db.DateTime, nullable=False)
     expires_at = db.Column(db.DateTime, nullable=False)
     user = db.relationship("User")
+from .admin import models as _admin_models  # noqa: E402,F401  (cockpit and modeler tables, issue 5)

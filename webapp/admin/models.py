@@ -1,0 +1,26 @@
+"""Tables of the cockpit and the modeler: drafts of model files; indexes the cockpit's filters use."""
+from engine.db import db
+from engine.models import Instance, TaskIndex
+
+
+class ModelDraft(db.Model):
+    """One edited model file (a diagram or a form) not deployed yet, against the version it started from."""
+
+    __table_args__ = (db.Index("ix_model_draft_status_author", "status", "author"),)
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(200), nullable=False)  # bpmn/lifecycle.bpmn, forms/x.schema.json
+    content = db.Column(db.Text, nullable=False)
+    author = db.Column(db.String(64), nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False)
+    updated_at = db.Column(db.DateTime, nullable=False)
+    base_version_id = db.Column(db.Integer, db.ForeignKey("model_version.id"))
+    note = db.Column(db.Text)
+    status = db.Column(db.String(16), nullable=False, default="open")  # open, deployed, discarded
+    deployed_version_id = db.Column(db.Integer, db.ForeignKey("model_version.id"))
+
+
+# The cockpit filters instances by stage, department and version, and asks "has a ready task" per instance.
+db.Index("ix_instance_stage_status", Instance.stage, Instance.status)
+db.Index("ix_instance_owner_status", Instance.owner_group, Instance.status)
+db.Index("ix_task_instance_state", TaskIndex.instance_id, TaskIndex.state)
+db.Index("ix_task_state_bpmn", TaskIndex.state, TaskIndex.process_id, TaskIndex.bpmn_id)

@@ -1,0 +1,201 @@
+"""管理监控 pages: instance list with filters and counts, one instance with its diagram and actions,
+incidents, model versions with their heat view. 数管局 and administrators read; administrators act."""
+import json
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from engine import registry
+from engine.db import db
+from engine.errors import EngineError, Forbidden
+from engine.models import Incident, Instance
+
+from . import services as svc
+
+bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+FILTER_KEYS = ("state", "stage", "department", "version", "process", "overdue", "project_id")
+
+
+@bp.before_request
+def _guard():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if not svc.may_monitor(current_user):
+        abort(403)
+    return None
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _page_args():
+    page = max(request.args.get("page", type=int) or 1, 1)
+    per_page = min(max(request.args.get("per_page", type=int) or 20, 1), 100)
+    return page, per_page
+
+
+def _departments():
+    from ..models import Department
+
+    return db.session.execute(select(Department).order_by(Department.code)).scalars().all()
+
+
+@bp.get("/", endpoint="index")
+@bp.get("/instances", endpoint="instances")
+def index():
+    user = _user()
+    filters = {k: request.args[k] for k in FILTER_KEYS if request.args.get(k)}
+    page, per_page = _page_args()
+    rows, total = svc.list_instances(user, filters, page, per_page)
+    counts = svc.counts(user, filters)
+    versions = db.session.execute(select(registry.ModelVersion.id).order_by(registry.ModelVersion.id.desc())).scalars().all()
+    processes = db.session.execute(select(Instance.process_id).distinct()).scalars().all()
+    open_incidents = db.session.execute(select(db.func.count()).select_from(Incident)
+                                        .where(Incident.status == "open")).scalar()
+    return render_template("admin/instances.html", items=svc.instance_rows(rows), total=total, page=page,
+                           per_page=per_page, filters=filters, counts=counts, states=svc.STATES, stages=svc.STAGES,
+                           departments=_departments(), versions=versions, processes=sorted(processes),
+                           may_act=svc.may_act(user), open_incidents=open_incidents,
+                           latest=registry.latest_version())
+
+
+@bp.get("/instances/<int:instance_id>")
+def instance(instance_id):
+    user = _user()
+    detail = svc.instance_detail(user, instance_id)
+    return render_template("admin/instance.html", i=detail, may_act=svc.may_act(user), states=svc.STATES,
+                           diagram_json=json.dumps({"xml": detail["diagram"], **detail["overlays"]},
+                                                   ensure_ascii=False).replace("</", "<\\/"))
+
+
+def _back(instance_id=None):
+    target = request.form.get("next") or ""
+    if target.startswith("/admin"):
+        return redirect(target)
+    return redirect(url_for("admin.instance", instance_id=instance_id) if instance_id else url_for("admin.index"))
+
+
+@bp.post("/instances/<int:instance_id>/action")
+def instance_action(instance_id):
+    user = _user()
+    action = request.form.get("action", "")
+    try:
+        svc.act(user, instance_id, action, request.form.get("reason", ""), request.form.get("version_id") or None)
+    except Forbidden:
+        raise
+    except EngineError as exc:
+        flash(f"{svc.ACTIONS.get(action, action)}失败：{exc.message}", "error")
+    else:
+        flash(f"实例 {instance_id} 已{svc.ACTIONS.get(action, action)}", "success")
+    return _back(instance_id)
+
+
+@bp.post("/bulk")
+def bulk():
+    user = _user()
+    ids = request.form.getlist("ids")
+    action = request.form.get("action", "")
+    if not ids:
+        flash("请先勾选实例", "warning")
+        return _back()
+    result = svc.bulk(user, ids, action, request.form.get("reason", ""))
+    return render_template("admin/bulk_result.html", result=result, label=svc.ACTIONS.get(action, action))
+
+
+@bp.post("/tasks/<task_id>/data")
+def task_data(task_id):
+    user = _user()
+    instance_id = request.form.get("instance_id", type=int)
+    try:
+        data = json.loads(request.form.get("data") or "{}")
+        svc.edit_task_data(user, task_id, data, request.form.get("reason", ""))
+    except ValueError as exc:
+        flash(f"数据不是有效的 JSON：{exc}", "error")
+    except Forbidden:
+        raise
+    except EngineError as exc:
+        flash(f"修改任务数据失败：{exc.message}" + (f"（{'；'.join(f'{k}：{v}' for k, v in exc.fields.items())}）"
+                                                  if exc.fields else ""), "error")
+    else:
+        flash("任务数据已修改并记入审计日志", "success")
+    return _back(instance_id)
+
+
+@bp.post("/tasks/<task_id>/reassign")
+def task_reassign(task_id):
+    user = _user()
+    instance_id = request.form.get("instance_id", type=int)
+    try:
+        svc.reassign_task(user, task_id, (request.form.get("username") or "").strip(), request.form.get("reason", ""))
+    except Forbidden:
+        raise
+    except EngineError as exc:
+        flash(f"改派失败：{exc.message}", "error")
+    else:
+        flash("任务已改派", "success")
+    return _back(instance_id)
+
+
+@bp.get("/incidents")
+def incidents():
+    svc.require_monitor(_user())
+    page, per_page = _page_args()
+    status = request.args.get("status", "open")
+    query = select(Incident).order_by(Incident.id.desc())
+    if status in ("open", "resolved"):
+        query = query.where(Incident.status == status)
+    from ..services import page_of
+
+    rows, total = page_of(query, page, per_page, db.session)
+    return render_template("admin/incidents.html", items=[svc.incident_dict(i) for i in rows], total=total,
+                           page=page, per_page=per_page, status=status, may_act=svc.may_act(_user()))
+
+
+@bp.post("/incidents/<int:incident_id>/retry")
+def incident_retry(incident_id):
+    from engine import runtime
+
+    from ..auth import actor_of
+
+    user = _user()
+    svc.require_admin(user)
+    try:
+        incident = runtime.retry_incident(incident_id, actor_of(user))
+    except Forbidden:
+        raise
+    except EngineError as exc:
+        flash(f"重试失败：{exc.message}", "error")
+        return _back()
+    if incident.status == "resolved":
+        flash(f"故障 {incident_id} 已重试成功，流程继续运行", "success")
+    else:
+        flash(f"重试后仍然出错：{incident.error.splitlines()[0]}", "error")
+    return _back(incident.instance_id)
+
+
+@bp.get("/models")
+def models():
+    user = _user()
+    return render_template("admin/models.html", versions=svc.versions(user))
+
+
+@bp.get("/models/<int:version_id>")
+def model_heat(version_id):
+    user = _user()
+    version = db.session.get(registry.ModelVersion, version_id)
+    if version is None:
+        abort(404)
+    versions = {v["id"]: v for v in svc.versions(user)}
+    info = versions[version_id]
+    process = request.args.get("process") or (
+        "lifecycle" if any(p["id"] == "lifecycle" for p in info["processes"])
+        else (info["processes"][0]["id"] if info["processes"] else None))
+    heat = svc.heat(user, version_id, process) if process else {"counts": {}}
+    try:
+        _, xml = svc.diagram_of(version_id, process)
+    except EngineError:
+        xml = None
+    return render_template("admin/model_heat.html", version=info, process=process, heat=heat,
+                           heat_json=json.dumps({"xml": xml, "counts": heat["counts"]}, ensure_ascii=False).replace("</", "<\\/"))
