@@ -95,3 +95,4 @@ class ApiToken(db.Model):
     expires_at = db.Column(db.DateTime, nullable=False)
     user = db.relationship("User")
 from .admin import models as _admin_models  # noqa: E402,F401  (cockpit and modeler tables, issue 5)
+from .oversight import models as _oversight_models  # noqa: E402,F401  (bulletins, 督查整改, plan, assets, issue 6)

@@ -1,0 +1,173 @@
+"""Reports of 市数管局 (issue 6): 按月通报 (JSON + Excel), 驾驶舱, 年度建设计划, funds, assets, 绩效, 督查.
+
+Who sees what: 市数管局 (sgj), administrators and the city's leaders (szf) see the whole city; a
+department user gets the same reports restricted to the rows of their own department(s); every
+other group gets 403. Writes (rules, 督查) are 市数管局's.
+"""
+from flask import Response, request
+
+from ..oversight import actions, excel, reports
+from . import BadRequest, bp, json_body, user
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _month():
+    month = request.args.get("month") or reports.current_month()
+    reports.parse_month(month)
+    return month
+
+
+def _year():
+    raw = request.args.get("year")
+    try:
+        return int(raw) if raw else reports.clock.today().year
+    except ValueError:
+        raise BadRequest("year 须为年份数字", fields={"year": "须为年份数字"})
+
+
+def _xlsx(content, filename):
+    from urllib.parse import quote
+
+    return Response(content, mimetype=XLSX, headers={
+        "Content-Disposition": f"attachment; filename=report.xlsx; filename*=UTF-8''{quote(filename)}"})
+
+
+def _bulletin():
+    account = user()
+    depts = reports.scope(account)
+    refresh = request.args.get("refresh") in ("1", "true")
+    if refresh:
+        reports.require_sgj(account)
+    return reports.restrict(actions.bulletin(_month(), refresh=refresh, by=account.username), depts)
+
+
+@bp.get("/reports/monthly")
+def monthly_report():
+    return _bulletin()
+
+
+@bp.get("/reports/monthly.xlsx")
+def monthly_report_xlsx():
+    data = _bulletin()
+    return _xlsx(excel.bulletin_xlsx(data), f"电子政务项目月度通报-{data['month']}.xlsx")
+
+
+@bp.get("/reports/rules")
+def report_rules():
+    reports.scope(user())
+    return {"rules": reports.rules(), "labels": reports.RULE_LABELS}
+
+
+@bp.put("/reports/rules")
+def set_report_rules():
+    return {"rules": actions.set_rules(user(), json_body()), "labels": reports.RULE_LABELS}
+
+
+@bp.get("/reports/dashboard")
+def dashboard_report():
+    account = user()
+    if reports.scope(account) is not None:
+        reports.require_sgj(account)  # the city-wide cockpit is for 市数管局 and leaders
+    return reports.dashboard()
+
+
+@bp.get("/reports/plan")
+def plan_report():
+    reports.scope(user())
+    return reports.plan(_year())
+
+
+@bp.get("/reports/plan.xlsx")
+def plan_report_xlsx():
+    reports.scope(user())
+    data = reports.plan(_year())
+    return _xlsx(excel.plan_xlsx(data), f"{data['year']}年度电子政务项目建设计划.xlsx")
+
+
+@bp.get("/reports/funds")
+def funds_report():
+    year = request.args.get("year")
+    if year:
+        year = _year()
+    return reports.funds(year or None, reports.scope(user()))
+
+
+@bp.get("/reports/assets")
+def assets_report():
+    items = reports.assets(reports.scope(user()))
+    return {"items": items, "total": len(items)}
+
+
+@bp.get("/reports/performance")
+def performance_report():
+    items = reports.performance(reports.scope(user()))
+    return {"items": items, "total": len(items)}
+
+
+@bp.get("/inspections")
+def list_inspections():
+    items = [actions.inspection_dict(i) for i in actions.list_inspections(user())]
+    return {"items": items, "total": len(items)}
+
+
+@bp.post("/inspections")
+def open_inspection():
+    row = actions.open_inspection(user(), json_body())
+    return actions.inspection_dict(row), 201
+
+
+@bp.get("/inspections/<int:inspection_id>")
+def get_inspection(inspection_id):
+    return actions.inspection_dict(actions.get_inspection(user(), inspection_id))
+
+
+ERROR_REF = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+ERRORS = {c: {"description": d, **ERROR_REF} for c, d in (("400", "请求格式错误"), ("401", "未登录或令牌无效"),
+          ("403", "无权操作"), ("404", "不存在或无权查看"), ("409", "状态冲突"), ("422", "数据校验未通过"))}
+
+
+def _op(summary, tag, ok=None, status="200", body=None, params=(), errors=("401", "403", "404")):
+    """One OpenAPI operation, shaped like webapp/api/openapi.py's (which imports this module, so no import back)."""
+    content = {"content": {"application/json": {"schema": ok}}} if ok else {}
+    operation = {"summary": summary, "tags": [tag], "parameters": list(params),
+                 "responses": {status: {"description": "成功", **content}, **{c: ERRORS[c] for c in errors}}}
+    if body is not None:
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    return operation
+
+
+def _query(*names):
+    return [{"name": n, "in": "query", "schema": {"type": "string"}} for n in names]
+
+
+MONTH = [{"name": "month", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+          "description": "YYYY-MM，默认本月"}]
+YEAR = [{"name": "year", "in": "query", "schema": {"type": "integer"}}]
+OBJ = {"type": "object"}
+LIST = {"$ref": "#/components/schemas/List"}
+XLSX_OK = {"200": {"description": "Excel 文件", "content": {XLSX: {}}}, **{c: ERRORS[c] for c in ("400", "401", "403", "422")}}
+
+OPENAPI_PATHS = {
+    "/api/reports/monthly": {"get": _op("按月通报（部门用户仅见本部门）", "reports", OBJ,
+                                        params=MONTH + _query("refresh"), errors=("400", "401", "403", "422"))},
+    "/api/reports/monthly.xlsx": {"get": {**_op("按月通报 Excel", "reports", params=MONTH), "responses": XLSX_OK}},
+    "/api/reports/rules": {
+        "get": _op("通报预警规则（红黄绿）", "reports", OBJ, errors=("401", "403")),
+        "put": _op("修改通报预警规则（市数管局）", "reports", OBJ, body=OBJ, errors=("400", "401", "403", "422")),
+    },
+    "/api/reports/dashboard": {"get": _op("驾驶舱（市数管局、领导）", "reports", OBJ, errors=("401", "403"))},
+    "/api/reports/plan": {"get": _op("年度建设计划", "reports", OBJ, params=YEAR, errors=("400", "401", "403"))},
+    "/api/reports/plan.xlsx": {"get": {**_op("年度建设计划 Excel", "reports", params=YEAR), "responses": XLSX_OK}},
+    "/api/reports/funds": {"get": _op("资金：批复、合同、拨付与预算执行", "reports", OBJ, params=YEAR,
+                                      errors=("400", "401", "403"))},
+    "/api/reports/assets": {"get": _op("资产台账", "reports", LIST, errors=("401", "403"))},
+    "/api/reports/performance": {"get": _op("绩效评估结果排名", "reports", LIST, errors=("401", "403"))},
+    "/api/inspections": {
+        "get": _op("督查整改列表", "inspections", LIST, errors=("401", "403")),
+        "post": _op("开展督查（市数管局）", "inspections", OBJ, "201", body=OBJ,
+                    errors=("400", "401", "403", "404", "409", "422")),
+    },
+    "/api/inspections/{inspection_id}": {"get": _op("督查详情", "inspections", OBJ, params=[
+        {"name": "inspection_id", "in": "path", "required": True, "schema": {"type": "integer"}}])},
+}
