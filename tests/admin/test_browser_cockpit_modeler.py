@@ -1,0 +1,198 @@
+"""Modeler and cockpit in a real browser (Playwright + Debian Chromium) against a live server on the real model.
+
+An analyst opens lifecycle.bpmn in the modeler, adds a step (bpmn-js modeling API in page JS), sees the
+bpmnlint warning on it, connects it, deploys, and version 2 appears. Instances started before stay on
+version 1; the admin migrates one of them from its cockpit page. The admin suspends another; the
+department's attempt to complete its task is refused with a clear message; the admin resumes it and the
+department completes it. Screenshots: tests/artifacts/admin-*.png.
+"""
+import re
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "demo-pass-2026"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+               "--disable-sync", "--no-first-run"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed"),
+    pytest.mark.skipif(not (ROOT / "webapp" / "static" / "dist" / "modeler.js").exists(),
+                       reason="front-end bundles not built (npm run build)"),
+]
+
+
+@pytest.fixture
+def live(app, db, monkeypatch):
+    """The session's app (temp DB, migrated) with seed-demo and the real model, served in a thread."""
+    from werkzeug.serving import make_server
+
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    deployed = runner.invoke(args=["models", "deploy"])
+    assert deployed.exit_code == 0, deployed.output
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def shot(page, name):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"admin-{name}.png"), full_page=True)
+
+
+def login(page, base, username):
+    page.goto(f"{base}/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/$"))
+
+
+def logout(page):
+    page.click("header .user button")
+    page.wait_for_url(re.compile(r".*/login$"))
+
+
+ADD_STEP = """() => {
+  const m = window.egovEditor.modeler;
+  const reg = m.get('elementRegistry'), modeling = m.get('modeling');
+  const end = reg.get('end_lifecycle');
+  const pool = reg.filter(e => e.type === 'bpmn:Participant')[0];
+  const shape = modeling.createShape({type: 'bpmn:Task'}, {x: end.x + 18, y: end.y + 110}, pool);
+  modeling.updateProperties(shape, {id: 'task_archive', name: '归档备案'});
+  return shape.id;
+}"""
+CONNECT_STEP = """() => {
+  const m = window.egovEditor.modeler;
+  const reg = m.get('elementRegistry'), modeling = m.get('modeling');
+  const flow = reg.get('flow_evaluation_end'), task = reg.get('task_archive'), end = reg.get('end_lifecycle');
+  modeling.reconnectEnd(flow, task, {x: task.x, y: task.y + task.height / 2});
+  modeling.connect(task, end, {type: 'bpmn:SequenceFlow'});
+  return true;
+}"""
+
+
+def test_modeler_deploy_migrate_suspend_resume(live, browser, app, db):
+    from playwright.sync_api import expect
+
+    from engine.models import Instance, TaskIndex
+
+    base = live
+    api = app.test_client()
+    token = api.post("/api/auth/token", json={"username": "dept_gaj", "password": PASSWORD}).get_json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    projects = []
+    for n in range(3):
+        r = api.post("/api/projects", headers=headers,
+                     json={"name": f"六安市政务数据平台{n + 1}期", "build_year": 2028, "budget_wan": 300})
+        assert r.status_code == 201, r.get_json()
+        projects.append(r.get_json())
+    instance_ids = [db.session.get(Instance, p["instance_id"]).id for p in projects]
+    assert {db.session.get(Instance, i).version_id for i in instance_ids} == {1}
+
+    context = browser.new_context(viewport={"width": 1500, "height": 950}, locale="zh-CN")
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+    # --- the analyst: open lifecycle.bpmn, add a step, see the lint warning, fix it, deploy
+    login(page, base, "analyst")
+    page.click("nav >> text=流程建模")
+    expect(page.locator("#version-table")).to_contain_text("版本 1")
+    page.click("a[data-open='bpmn/lifecycle.bpmn']")
+    page.wait_for_selector("body[data-modeler-ready='1']", timeout=30000)
+    shot(page, "modeler-open")
+    page.evaluate(ADD_STEP)
+    page.wait_for_function("() => (window.egovLint || []).some(i => i.element_id === 'task_archive')", timeout=10000)
+    expect(page.locator("#lint-list li[data-element='task_archive']").first).to_be_visible()
+    shot(page, "modeler-lint-warning")
+    page.evaluate(CONNECT_STEP)
+    page.wait_for_function("() => !(window.egovLint || []).some(i => i.element_id === 'task_archive')", timeout=10000)
+    page.click("#btn-validate")
+    expect(page.locator("#status")).to_contain_text("服务端校验通过", timeout=20000)
+    page.once("dialog", lambda d: d.accept())
+    page.click("#btn-deploy")
+    expect(page.locator("#status")).to_contain_text("已部署为版本 2", timeout=30000)
+    shot(page, "modeler-deployed")
+    page.goto(f"{base}/modeler/")
+    expect(page.locator("#version-table tr[data-version='2']")).to_contain_text("最新")
+    logout(page)
+
+    db.session.expire_all()
+    assert {db.session.get(Instance, i).version_id for i in instance_ids} == {1}  # started before: stay
+
+    # --- the admin: cockpit list, migrate one instance
+    login(page, base, "admin")
+    page.click("nav >> text=流程监控")
+    expect(page.locator("#instance-table")).to_contain_text("旧版")
+    shot(page, "cockpit-list")
+    first, second = instance_ids[0], instance_ids[1]
+    page.goto(f"{base}/admin/instances/{first}")
+    page.wait_for_selector("#diagram[data-ready='1']", timeout=20000)
+    expect(page.locator("#migration")).to_contain_text("可以迁移")
+    shot(page, "cockpit-instance")
+    page.fill("#migration input[name=reason]", "采用新版流程")
+    page.click("#btn-migrate")
+    expect(page.locator(".flash-success")).to_contain_text("已迁移")
+    db.session.expire_all()
+    assert db.session.get(Instance, first).version_id == 2
+    assert {db.session.get(Instance, i).version_id for i in instance_ids[1:]} == {1}
+    page.goto(f"{base}/admin/models/2?process=lifecycle")
+    page.wait_for_selector("#heat[data-ready='1']", timeout=20000)
+    shot(page, "cockpit-heat")
+
+    # --- suspend the second; the department is refused; resume; the department completes
+    page.goto(f"{base}/admin/instances/{second}")
+    page.fill("#action-reason", "材料核查，暂停办理")
+    page.click("#btn-suspend")
+    expect(page.locator("#instance-state")).to_have_text("已挂起")
+    shot(page, "cockpit-suspended")
+    logout(page)
+
+    task_id = db.session.execute(db.select(TaskIndex.id).filter_by(instance_id=second, state="ready")).scalar()
+    login(page, base, "dept_gaj")
+    page.goto(f"{base}/tasks/{task_id}")
+    page.click("#btn-example")
+    page.click("#btn-submit")
+    expect(page.locator(".flash-error")).to_contain_text("挂起")
+    shot(page, "dept-refused-suspended")
+    logout(page)
+
+    login(page, base, "admin")
+    page.goto(f"{base}/admin/instances/{second}")
+    page.fill("#action-reason", "核查完毕")
+    page.click("#btn-resume")
+    expect(page.locator("#instance-state")).to_have_text("运行中")
+    logout(page)
+
+    login(page, base, "dept_gaj")
+    page.goto(f"{base}/tasks/{task_id}")
+    page.click("#btn-example")
+    page.click("#btn-submit")
+    expect(page.locator("#result")).to_contain_text("已提交")
+    db.session.expire_all()
+    assert db.session.get(TaskIndex, task_id).state == "completed"
+    assert not errors, errors
+    context.close()
