@@ -46,7 +46,7 @@ def test_cockpit_pages_and_actions(login, deployed, db):
     r = admin.post("/admin/bulk", data={"ids": [str(a.id), str(c.id)], "action": "resume"})
     assert "成功 1 个，失败 1 个" in text(r)
     assert "故障处理" in text(admin.get("/admin/incidents")) and "ZeroDivisionError" in text(admin.get("/admin/incidents"))
-    assert "版本 1" in text(admin.get("/admin/models"))
+    assert f"版本 {deployed.id}" in text(admin.get("/admin/models"))
     assert "热力图" in text(admin.get(f"/admin/models/{deployed.id}?process=simple")) or "当前实例数" in text(
         admin.get(f"/admin/models/{deployed.id}?process=simple"))
     # 数管局 reads without action buttons; a department gets 403; an analyst has no cockpit actions
