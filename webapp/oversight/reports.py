@@ -627,7 +627,7 @@ def dashboard(months=12):
         paid_month = sum(paid_by_project(before=end).values()) - sum(paid_by_project(before=start).values())
         trend.append({"month": m, "reports_due": int(due or 0), "reports_on_time": int(on_time or 0),
                       "paid_wan": round(paid_month, 4)})
-    names = dict(db.session.execute(select(Department.code, Department.name)))
+    names = dict(db.session.execute(select(Department.code, Department.name)).all())
     return {
         "generated_at": now.isoformat(), "month": month, "stages": stages,
         "projects_total": sum(s["count"] for s in stages),
