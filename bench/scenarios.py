@@ -300,10 +300,16 @@ SCENARIOS = {
 }
 
 
+def _http_scenarios():
+    from . import http
+
+    return {"http_complete": http.scenario_http_complete, "http_worklist": http.scenario_http_worklist}
+
+
 def run_all(app, quick=False, only=None):
     deploy()
     results = []
-    for key, scenario in SCENARIOS.items():
+    for key, scenario in {**SCENARIOS, **_http_scenarios()}.items():
         if only and key not in only:
             continue
         outcome = scenario(app, quick)

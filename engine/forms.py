@@ -2,6 +2,8 @@
 
 Errors come back per field, in Chinese, so the page can show them beside the field.
 """
+from contextvars import ContextVar
+
 from jsonschema import Draft202012Validator, FormatChecker
 
 from . import scripting
@@ -9,24 +11,28 @@ from . import scripting
 RULES_KEY = "x-rules"
 
 
-def _format_checker(file_exists):
-    checker = FormatChecker()
+# One format checker for all forms; the caller's file check is handed over per call.
+_file_exists = ContextVar("file_exists", default=None)
+FORMATS = FormatChecker()
 
-    @checker.checks("file-id", raises=())
-    def _is_file(value):
-        return not isinstance(value, str) or file_exists is None or file_exists(value)
 
-    return checker
+@FORMATS.checks("file-id", raises=())
+def _is_file(value):
+    check = _file_exists.get()
+    return not isinstance(value, str) or check is None or check(value)
 
 
 def _label(schema, path):
-    node = schema
+    """The Chinese title of the field at `path`; list items read as “<list title>第 n 项”."""
+    node, label = schema, "表单"
     for part in path:
         if isinstance(part, int):
             node = node.get("items", {})
+            label = f"{label}第 {part + 1} 项"
         else:
             node = node.get("properties", {}).get(part, {})
-    return node.get("title") or (str(path[-1]) if path else "表单")
+            label = node.get("title") or str(part)
+    return label
 
 
 def _message(error, schema):
@@ -81,8 +87,13 @@ def validate(schema, data, context=None, file_exists=None):
     if not isinstance(data, dict):
         return {"_form": "表单数据必须是对象"}
     fields = {}
-    validator = Draft202012Validator(schema, format_checker=_format_checker(file_exists))
-    for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
+    token = _file_exists.set(file_exists)
+    try:
+        errors = sorted(Draft202012Validator(schema, format_checker=FORMATS).iter_errors(data),
+                        key=lambda e: list(e.absolute_path))
+    finally:
+        _file_exists.reset(token)
+    for error in errors:
         missing, text = _message(error, schema)
         path = list(error.absolute_path) + ([missing] if missing else [])
         fields.setdefault(_field_key(path), text)

@@ -95,7 +95,8 @@ def validate(files):
             else:
                 parser.add_bpmn_xml(root, filename=name)
         except ValidationException as exc:
-            problems.add(name, _spiff_message(exc), exc.id or None, exc.line_number or None)
+            line = exc.line_number or None
+            problems.add(name, _spiff_message(exc), exc.id or _element_on_line(root, line), line)
         except Exception as exc:  # the parser's own errors on malformed models
             problems.add(name, f"无法解析：{exc}")
     if problems:
@@ -118,6 +119,16 @@ def validate(files):
     if not model.processes and not problems:
         problems.add(None, "模型中没有可执行的流程（isExecutable=\"true\"）")
     return problems, model
+
+
+def _element_on_line(root, line):
+    """The id of the element that starts on `line` (XML schema errors give a line, not an element)."""
+    if not line:
+        return None
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.sourceline == line and el.get("id"):
+            return el.get("id")
+    return None
 
 
 def _spiff_message(exc):

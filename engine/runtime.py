@@ -396,8 +396,12 @@ def save_draft(task_id, data, actor):
         record("draft", actor.username, task.instance_id, task.project_id, task_id)
 
 
-def complete_task(task_id, data, actor, file_exists=None):
-    """Validate `data` against the task's form and complete it. Returns the tasks that come next."""
+def complete_task(task_id, data, actor, file_exists=None, within=None):
+    """Validate `data` against the task's form and complete it. Returns the tasks that come next.
+
+    `within`, if given, runs inside the same transaction after the step (e.g. to attach the form's
+    files to the project); its return value comes back under "within".
+    """
     with unit_of_work():
         task = get_task(task_id)
         check_may_work(task, actor)
@@ -438,7 +442,8 @@ def complete_task(task_id, data, actor, file_exists=None):
         ).scalars().all()
         # Built before the commit: afterwards every attribute read would go back to the database.
         result = {"instance_id": row.id, "status": row.status, "stage": row.stage, "incident": step.incident,
-                  "next": [{"id": t.id, "name": t.name, "group": t.group_code, "due": t.due_at} for t in following]}
+                  "next": [{"id": t.id, "name": t.name, "group": t.group_code, "due": t.due_at} for t in following],
+                  "within": within() if within is not None else None}
     return result
 
 

@@ -10,6 +10,8 @@ from datetime import datetime, timedelta, timezone
 from flask import g, request
 from flask_login import LoginManager, current_user
 
+from sqlalchemy.orm import joinedload
+
 from engine.audit import record
 from engine.db import db
 from engine.errors import EngineError, Forbidden
@@ -126,7 +128,10 @@ def bearer_token():
 def user_for_token(token):
     if not token:
         raise Unauthorized("身份令牌无效")
-    row = db.session.get(ApiToken, _hash(token))
+    # One query for token and user: this runs on every API call.
+    row = db.session.execute(
+        db.select(ApiToken).options(joinedload(ApiToken.user)).where(ApiToken.token_hash == _hash(token))
+    ).scalar()
     if row is None:
         raise Unauthorized("身份令牌无效或已撤销，请重新获取")
     if row.expires_at <= _real_now():

@@ -45,10 +45,15 @@ class User(UserMixin, db.Model):
 
     @property
     def groups(self):
-        rows = db.session.execute(db.select(user_groups.c.group_code).where(user_groups.c.user_id == self.id))
-        return frozenset(r[0] for r in rows)
+        # Read once per loaded user (a request): permission checks ask for them many times.
+        cached = self.__dict__.get("_groups")
+        if cached is None:
+            rows = db.session.execute(db.select(user_groups.c.group_code).where(user_groups.c.user_id == self.id))
+            cached = self.__dict__["_groups"] = frozenset(r[0] for r in rows)
+        return cached
 
     def set_groups(self, codes):
+        self.__dict__.pop("_groups", None)
         db.session.execute(db.delete(user_groups).where(user_groups.c.user_id == self.id))
         for code in sorted(set(codes)):
             db.session.execute(db.insert(user_groups).values(user_id=self.id, group_code=code))

@@ -86,6 +86,7 @@ def test_schema_error_names_line(db):
     files = replace(base_files(), "bpmn/simple.bpmn", "<bpmn:startEvent id=\"start\">", "<bpmn:startEvent id=\"start\" bogus=\"1\">")
     [problem] = problems_of(files)
     assert problem["file"] == "bpmn/simple.bpmn" and problem["line"] and "BPMN" in problem["message"]
+    assert problem["element_id"] == "start"
 
 
 def test_malformed_xml_names_line(db):

@@ -146,14 +146,16 @@ def file_ids(value):
 
 
 def bind_files(data, project_id):
-    """Attach files submitted on a project's form to that project, so its viewers may download them."""
+    """Attach files submitted on a project's form to that project, so its viewers may download them.
+
+    Runs inside the caller's transaction (the task's completion): both are kept, or neither.
+    """
     ids = file_ids(data)
     if project_id is None or not ids:
         return
     rows = db.session.execute(select(StoredFile).where(StoredFile.id.in_(ids), StoredFile.project_id.is_(None))).scalars()
     for stored in rows:
         stored.project_id = project_id
-    db.session.commit()
 
 
 def file_dict(stored):
