@@ -291,12 +291,19 @@ def scenario_burst(app, quick):
                rate=rate, elapsed=elapsed, exactly_once=once)
 
 
+def scenario_bulletin(app, quick):
+    from .oversight import scenario_bulletin as run  # issue 6: the monthly bulletin, 2 000 vs 200 projects
+
+    return run(app, quick)
+
+
 SCENARIOS = {
     "complete": scenario_complete,
     "monthly": scenario_monthly,
     "worklist": scenario_worklist,
     "sweep": scenario_sweep,
     "burst": scenario_burst,
+    "bulletin": scenario_bulletin,
 }
 
 

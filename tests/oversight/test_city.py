@@ -43,14 +43,17 @@ def town(users):
     p3 = city.CityProject(3, department="gaj", name="电子证照库", build_year=2027, at="2026-03-02")
     driver.plan(p3, 2027)
     driver.declare(p3, 2027)
-    # 进度表: P1 every month (May late), P2 only March, P4 May (June missing)
+    # 进度表: P1 every month (May late); P2 April late, May on time, June missing; P4 May, June missing.
+    # Each month's report is sent before the next month opens, so exactly one is open at a time.
     city.report(p1, "2026-03", at="2026-03-18", percent=10, last=0, contract_amount=480)
     city.report(p2, "2026-03", at="2026-03-19", percent=5, last=0, contract_amount=290)
     p1.fire("2026-04-01")  # run_due fires every project's timer: P1's and P2's April 进度表 start
     city.fund(p1, contract_amount=480, paid_total=0, amount=100, requested="2026-04-10", decided="2026-04-12")
     city.report(p1, "2026-04", at="2026-04-15", percent=20, last=10, contract_amount=480)
+    city.report(p2, "2026-04", at="2026-04-25", percent=5, last=5, contract_amount=290)
     p1.fire("2026-05-01")
     city.report(p4, "2026-05", at="2026-05-15", percent=8, last=0, contract_amount=780)
+    city.report(p2, "2026-05", at="2026-05-18", percent=5, last=5, contract_amount=290)
     city.report(p1, "2026-05", at="2026-05-25", percent=30, last=20, contract_amount=480)
     p4.fire("2026-06-01")
     city.fund(p4, contract_amount=780, paid_total=0, amount=80, requested="2026-06-01", decided="2026-06-03")
@@ -81,7 +84,7 @@ def test_bulletin_plan_funds_dashboard(town, app):
                 paid_wan=100, execution_ratio=0.5, report_status="按时", missing_reports=0, late_reports=1,
                 problems="接口联调滞后", rag="amber", contract_amount_wan=480, approved_amount_wan=500),
         2: dict(progress_percent=5, expected_percent=round(e2, 2), months_behind=round(b2, 2), planned_funds_wan=200,
-                paid_wan=0, execution_ratio=0.0, report_status="无", missing_reports=1, late_reports=0, rag="red"),
+                paid_wan=0, execution_ratio=0.0, report_status="未报送", missing_reports=1, late_reports=1, rag="red"),
         4: dict(progress_percent=8, expected_percent=round(e4, 2), months_behind=round(b4, 2), planned_funds_wan=100,
                 paid_wan=80, execution_ratio=0.8, report_status="未报送", missing_reports=1, rag="amber"),
     }
@@ -91,7 +94,7 @@ def test_bulletin_plan_funds_dashboard(town, app):
     assert [r["project_id"] for r in b["rows"]] == [2, 4, 1] or [r["project_id"] for r in b["rows"]][0] == 2
     s = b["summary"]
     assert (s["projects"], s["red"], s["amber"], s["green"]) == (3, 1, 2, 0)
-    assert (s["on_time"], s["late"], s["missing"], s["reports_expected"]) == (1, 0, 1, 2)
+    assert (s["on_time"], s["late"], s["missing"], s["reports_expected"]) == (1, 0, 2, 3)
     assert (s["planned_funds_wan"], s["paid_wan"], s["execution_ratio"]) == (500, 180, 0.36)
     depts = {d["department"]: d for d in b["departments"]}
     assert (depts["jyj"]["red"], depts["gaj"]["amber"], depts["wsj"]["amber"]) == (1, 1, 1)
@@ -173,13 +176,13 @@ def test_bulletin_plan_funds_dashboard(town, app):
         d = reports.dashboard()
     stages = {s["stage"]: s["count"] for s in d["stages"]}
     assert stages == {"谋划": 0, "申报": 1, "实施": 3, "验收": 0, "运维": 0, "已结束": 0}
-    assert (d["overdue"]["tasks"], d["overdue"]["projects"]) == (2, 2)  # P2 April, P4 June 进度表
+    assert (d["overdue"]["tasks"], d["overdue"]["projects"]) == (2, 2)  # P2's and P4's June 进度表
     assert {o["department"]: o["count"] for o in d["overdue"]["by_department"]} == {"jyj": 1, "wsj": 1}
     assert (d["budget"]["approved_amount_wan"], d["budget"]["paid_wan"], d["budget"]["execution_ratio"]) == (1600, 180, 0.1125)
     assert [r["project_id"] for r in d["lagging"]][0] == 2
     trend = {t["month"]: t for t in d["trend"]}
     assert [(trend[m]["reports_due"], trend[m]["reports_on_time"]) for m in ("2026-03", "2026-04", "2026-05", "2026-06")] \
-        == [(2, 2), (2, 1), (2, 1), (2, 1)]
+        == [(2, 2), (2, 1), (3, 2), (3, 1)]
     assert [trend[m]["paid_wan"] for m in ("2026-03", "2026-04", "2026-05", "2026-06")] == [0, 100, 0, 80]
 
 
