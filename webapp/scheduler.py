@@ -28,17 +28,14 @@ def sweep(app):
             log.exception("sending notification mail failed")
 
 
-def _oversight_job():
-    from .oversight import scheduled_job  # the month's bulletin once its 20th deadline passed; sanctions
-
-    return scheduled_job
-
-
 def run_forever(app, interval):
+    from .oversight import scheduled_job  # the month's 按月通报 once its 20th deadline passed; sanctions
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     scheduler = BlockingScheduler(timezone="UTC")
     scheduler.add_job(sweep, "interval", seconds=interval, args=[app], max_instances=1, coalesce=True)
-    scheduler.add_job(_oversight_job(), "interval", minutes=10, args=[app], max_instances=1, coalesce=True)  # 按月通报 (issue 6)
+    scheduler.add_job(scheduled_job, "interval", minutes=10, args=[app], max_instances=1, coalesce=True)
     sweep(app)  # catch up at once on what fell due while no scheduler ran
+    scheduled_job(app)  # and on a bulletin that fell due meanwhile
     log.info("scheduler polling every %.1f s", interval)
     scheduler.start()

@@ -94,6 +94,8 @@ def create_project(user, name, build_year, budget_wan=None):
 
 
 def _create(user, actor, department, name, build_year, budget_wan):
+    from ..oversight.actions import sanction_variables
+
     code = department.code
     with runtime.unit_of_work():
         project = Project(name=name, department_code=code, build_year=build_year, budget_wan=budget_wan,
@@ -104,6 +106,7 @@ def _create(user, actor, department, name, build_year, budget_wan):
                 "department_code": code, "department_name": department.name}
         if budget_wan is not None:
             data["budget_wan"] = float(budget_wan)
+        data.update(sanction_variables(department))  # a 督查 consequence the 申报 must show and enforce
         row = runtime.start_instance(_process_id(), actor=actor, project_id=project.id,
                                      owner_group=roles.dept_group(code), data=data)
         project.instance_id = row.id
