@@ -168,6 +168,21 @@ def _earlier_forms(task):
     return out
 
 
+# Reviewers of an application see the department's record: 绩效 results feed the next decision (二(五)).
+REVIEW_FORMS = {"precheck.schema.json", "expert-review.schema.json", "expert-opinion.schema.json",
+                "joint-review.schema.json"}
+
+
+def _department_record(task, me):
+    if task.form not in REVIEW_FORMS or task.project_id is None or not me.may_work(task.group_code):
+        return None
+    from webapp.models import Project
+    from webapp.oversight.reports import department_record
+
+    project = db.session.get(Project, task.project_id)
+    return department_record(project.department_code) if project is not None else None
+
+
 def _page(task, schema, data, errors, instructions, status=200):
     me = actor()
     mine = me.may_work(task.group_code) or me.is_admin
@@ -177,5 +192,6 @@ def _page(task, schema, data, errors, instructions, status=200):
     return render_template(
         "tasks/detail.html", task=_task_dict(task), row=task, schema=schema, form_html=form_html, errors=errors,
         form_title=form_title(schema, task.form), instructions=instructions, project=_project(task),
-        earlier=_earlier_forms(task), can_work=can_work, mine=mine, claimed_by_other=claimed_by_other,
+        earlier=_earlier_forms(task), record=_department_record(task, me), can_work=can_work, mine=mine,
+        claimed_by_other=claimed_by_other,
         has_example=bool(formrender.example_of(schema)), me=me.username), status
