@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
@@ -180,9 +181,23 @@ def _list_variables(wf):
     return {k: data[k] for k in LIST_VARIABLES if k in data and _small(data[k])}
 
 
+def _waiting_events(wf):
+    """What the workflow waits for, the events behind an event-based gateway one by one.
+
+    SpiffWorkflow reports a waiting event-based gateway as one MultipleEventDefinition without name or value;
+    its timer's due instant lives in the gateway task's data, so each event is asked on that task.
+    """
+    found = [p for p in wf.waiting_events() if p.event_type != "MultipleEventDefinition"]
+    for task in wf.get_tasks(state=TaskState.WAITING):
+        definition = getattr(task.task_spec, "event_definition", None)
+        if isinstance(definition, MultipleEventDefinition):
+            found += [d.details(task) for d in definition.event_definitions]
+    return found
+
+
 def _waiting(wf):
     timers, messages = [], []
-    for pending in wf.waiting_events():
+    for pending in _waiting_events(wf):
         if pending.event_type in TIMER_EVENT_TYPES:
             if isinstance(pending.value, str):
                 timers.append(clock.as_utc(pending.value).replace(tzinfo=None))
@@ -570,11 +585,20 @@ def waiting_timers(instance_id):
     wf = _workflow(row)
     found = []
     for task in wf.get_tasks(state=TaskState.WAITING):
-        if not isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition):
+        definition = getattr(task.task_spec, "event_definition", None)
+        if isinstance(definition, MultipleEventDefinition):  # an event-based gateway: name its timer
+            timers = [i for i, d in enumerate(definition.event_definitions) if isinstance(d, TimerEventDefinition)]
+            if not timers:
+                continue
+            # the gateway's children follow its event definitions (SpiffWorkflow's EventBasedGateway)
+            spec = task.children[timers[0]].task_spec if timers[0] < len(task.children) else task.task_spec
+        elif isinstance(definition, TimerEventDefinition):
+            spec = task.task_spec
+        else:
             continue
         value = task.internal_data.get("event_value")
         due = clock.as_utc(value) if isinstance(value, str) else None
-        found.append({"bpmn_id": task.task_spec.bpmn_id, "name": task.task_spec.bpmn_name, "due": due})
+        found.append({"bpmn_id": spec.bpmn_id, "name": spec.bpmn_name, "due": due})
     return sorted(found, key=lambda t: (t["due"] is None, t["due"] or 0))
 
 

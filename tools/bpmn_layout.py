@@ -15,7 +15,10 @@ What it does, per file (one collaboration with one participant, one process with
 * lanes are sized to their sub-rows, the pool to its lanes;
 * every ``bpmn:group`` whose category value is a stage name (谋划, 申报, …) becomes a band over all lanes,
   from the script task that sets ``stage = "<name>"`` up to the next stage's script task;
-* sequence flows are routed orthogonally.
+* sequence flows are routed orthogonally;
+* a ``bpmn:dataObjectReference`` goes into a free sub-row of the lane of the first node that writes it
+  (else reads it), in the middle column of the nodes associated with it; its data input/output
+  associations are drawn as edges.
 
 Ids and names are never changed. Only stdlib + lxml.
 """
@@ -86,6 +89,15 @@ class Layout:
         for nid, el in self.nodes.items():
             if nid not in self.lane_of and local(el) == "boundaryEvent":
                 self.lane_of[nid] = self.lane_of[el.get("attachedToRef")]
+        self.data_refs = {el.get("id"): el for el in self.process.findall("bpmn:dataObjectReference", NS)}
+        self.assocs = []     # (association id, node, data reference, "in" | "out"), writers first
+        for direction, tag, ref_tag in (("out", "dataOutputAssociation", "targetRef"),
+                                        ("in", "dataInputAssociation", "sourceRef")):
+            for nid, el in self.nodes.items():
+                for a in el.findall(f"bpmn:{tag}", NS):
+                    ref = a.findtext(f"bpmn:{ref_tag}", "", NS).strip()
+                    if ref in self.data_refs and a.get("id"):
+                        self.assocs.append((a.get("id"), nid, ref, direction))
         missing = [n for n in self.nodes if n not in self.lane_of]
         if missing:
             raise SystemExit(f"nodes outside every lane: {missing}")
@@ -189,6 +201,17 @@ class Layout:
                     for n in ms:
                         taken.add((lane, self.col[n], r))
                         sub[n] = r
+        for ref in self.data_refs:
+            linked = [n for _a, n, r, _d in self.assocs if r == ref]
+            if not linked:
+                continue
+            cols = sorted(self.col[n] for n in linked)
+            lane, c = self.lane_of[linked[0]], cols[(len(cols) - 1) // 2]
+            r = 0
+            while (lane, c, r) in taken:
+                r += 1
+            taken.add((lane, c, r))
+            self.lane_of[ref], self.col[ref], sub[ref] = lane, c, r
         self.sub = sub
         self.nsub = defaultdict(lambda: 1)
         for (lane, _c, r) in taken:
@@ -223,7 +246,15 @@ class Layout:
                 cx = hx + hw * (i + 1) / (k + 1) if k > 1 else hx + hw * 0.7
                 if k == 3:
                     cx = hx + 20 + i * 40
+                elif k > 3:  # corner to corner, 40 apart for 4 on a task
+                    cx = hx + i * hw / (k - 1)
                 self.box[b] = (cx - 18, hy + hh - 18, 36, 36)
+        for ref in self.data_refs:
+            if ref in self.col:
+                cx = self.content_x + self.col[ref] * COL_W + COL_W / 2
+                lane = self.lane_box[self.lane_of[ref]]
+                cy = lane[1] + self.sub[ref] * ROW_H + ROW_H / 2
+                self.box[ref] = (cx - 18, cy - 25, 36, 50)
 
     def col_left(self, c):
         return self.content_x + c * COL_W
@@ -253,6 +284,35 @@ class Layout:
                 if sx + sw < gx < tx:
                     res.append([(sx + sw, scy), (gx, scy), (gx, tcy), (tx, tcy)])
         return res
+
+    def route_association(self, node, ref, direction):
+        """An orthogonal path between a node and a data object reference that crosses no other shape."""
+        nx, ny, nw, nh = self.box[node]
+        rx, ry, rw, rh = self.box[ref]
+        ncx, ncy, rcx, rcy = nx + nw / 2, ny + nh / 2, rx + rw / 2, ry + rh / 2
+        ny_edge = ny + nh if rcy > ncy else ny
+        rx_edge = rx if rcx > ncx else rx + rw
+        ry_edge = ry if rcy > ncy else ry + rh
+        cands = []
+        if abs(ncx - rcx) < 1:
+            cands.append([(ncx, ny_edge), (rcx, ry_edge)])
+        cands.append([(ncx, ny_edge), (ncx, rcy), (rx_edge, rcy)])       # down (up) from the node, across
+        nx_edge = nx + nw if rcx > ncx else nx
+        cands.append([(nx_edge, ncy), (rcx, ncy), (rcx, ry_edge)])      # across from the node, down (up)
+        dy = min(15, nh / 2 - 3)   # beside the sequence flows that leave the node's middle
+        for right in ((rcx >= ncx), (rcx < ncx)):
+            gx = self.col_left(self.col[node] + 1) - 8 if right else self.col_left(self.col[node]) + 8
+            sx = nx + nw if right else nx
+            rx_side = rx if gx < rx else rx + rw
+            for y0 in (ncy + dy, ncy - dy):
+                cands.append([(sx, y0), (gx, y0), (gx, rcy), (rx_side, rcy)])   # down a column gap
+        skip = {node, ref} | set(self.boundaries.get(node, []))
+        path = cands[0]
+        for c in cands:
+            if not any(seg_hits(a, b, self.box[n]) for a, b in zip(c, c[1:]) for n in self.box if n not in skip):
+                path = c
+                break
+        return path if direction == "out" else path[::-1]
 
     def route_default(self, f):
         s, t = f.get("sourceRef"), f.get("targetRef")
@@ -369,9 +429,16 @@ class Layout:
                 lab = etree.SubElement(plane[-1], f"{{{BPMNDI}}}BPMNLabel")
                 etree.SubElement(lab, f"{{{DC}}}Bounds", x=fmt(x + w + 2), y=fmt(y + h - 4 + i * 14),
                                  width="90", height="14")
+        for ref in self.data_refs:
+            if ref in self.box:
+                shape(ref, self.box[ref])
         for f in self.flows:
             e = etree.SubElement(plane, f"{{{BPMNDI}}}BPMNEdge", id=f"{f.get('id')}_di", bpmnElement=f.get("id"))
             for x, y in self.route(f):
+                etree.SubElement(e, f"{{{DI}}}waypoint", x=fmt(x), y=fmt(y))
+        for aid, node, ref, direction in self.assocs:
+            e = etree.SubElement(plane, f"{{{BPMNDI}}}BPMNEdge", id=f"{aid}_di", bpmnElement=aid)
+            for x, y in self.route_association(node, ref, direction):
                 etree.SubElement(e, f"{{{DI}}}waypoint", x=fmt(x), y=fmt(y))
 
     def artifacts_last(self):

@@ -80,7 +80,7 @@ def test_counterexamples_pass_the_schema(path):
 
 
 GATEWAY_VARIABLES = {
-    "declaration.schema.json": ["project_category", "budget_wan", "requirements_clear", "architecture_simple", "build_year"],
+    "declaration.schema.json": ["project_category", "budget_wan", "requirements_clear", "architecture_simple"],
     "precheck.schema.json": ["precheck_passed"],
     "expert-review.schema.json": ["review_passed", "approved_budget_wan", "rejection_reason"],
     "finalization.schema.json": ["budget_wan", "requirements_clear", "architecture_simple"],
@@ -101,3 +101,19 @@ def test_forms_collect_the_gateway_variables(name):
         assert var in schema["properties"], var
         assert var in schema["required"], var
         assert not schema["properties"][var].get("readOnly"), var
+
+
+# Gateway variables the workflow itself supplies: the form shows them read-only and the engine puts back the
+# workflow's value (forms.with_read_only), so a late 申报表 sent again with the old 建设年度 is not late again.
+WORKFLOW_VARIABLES = {
+    "declaration.schema.json": ["build_year"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(WORKFLOW_VARIABLES))
+def test_forms_show_the_workflow_variables_read_only(name):
+    schema = load(ROOT / "forms" / name)
+    for var in WORKFLOW_VARIABLES[name]:
+        assert var in schema["properties"], var
+        assert var in schema["required"], var
+        assert schema["properties"][var].get("readOnly") is True, var

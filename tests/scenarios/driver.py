@@ -122,16 +122,17 @@ class Project:
     def open(self):
         return sorted(t.bpmn_id for t in self.open_tasks())
 
-    def task(self, bpmn_id):
-        found = [t for t in self.open_tasks() if t.bpmn_id == bpmn_id]
+    def task(self, bpmn_id, instance_id=None):
+        found = [t for t in self.open_tasks()
+                 if t.bpmn_id == bpmn_id and (instance_id is None or t.instance_id == instance_id)]
         assert len(found) == 1, f"{bpmn_id}: expected one ready task, open are {self.open()}"
         return found[0]
 
-    def complete(self, bpmn_id, who, at=None, **overrides):
-        """Complete the one ready task `bpmn_id` as the actor `who` (a key of ACTORS) with its example."""
+    def complete(self, bpmn_id, who, at=None, instance_id=None, **overrides):
+        """Complete the one ready task `bpmn_id` (of `instance_id`, if given) as `who` (a key of ACTORS) with its example."""
         if at is not None:
             self.at(at)
-        task = self.task(bpmn_id)
+        task = self.task(bpmn_id, instance_id)
         data = {**(example(task.form) if task.form else {}), **overrides}
         entry = (task.bpmn_id, task.group_code, task.due_at)
         from engine.errors import Invalid
@@ -299,13 +300,19 @@ def side_reports(p):
         p.complete(bpmn_id, "sgj")
 
 
-def report(p, month, *, at, percent, last_percent, complete=False, contract_amount=460):
-    """One month's 进度表 (the ready progress_report task for `month`)."""
+def report(p, month, *, at, percent, last_percent, complete=False, contract_amount=460, paid=0, last_paid=0,
+           instance_id=None):
+    """One month's 进度表 (the ready progress_report task, of `instance_id` when several months are open).
+
+    `last_percent` and `last_paid` (上月累计支付) are read-only on the form: the engine puts back the workflow's
+    figures, so what is sent here does not count. `paid` is this month's payment.
+    """
     day = f"{month}-05"
-    p.complete("task_progress_report", "dept", at=at, report_month=month, progress_percent=percent,
-               last_progress_percent=last_percent, paid_this_month_wan=0, cumulative_paid_wan=0,
-               last_cumulative_paid_wan=0, contract_amount_wan=contract_amount, meeting_count=1,
-               meeting_dates=[day], construction_complete=complete)
+    p.complete("task_progress_report", "dept", at=at, instance_id=instance_id, report_month=month,
+               progress_percent=percent, last_progress_percent=last_percent, paid_this_month_wan=paid,
+               cumulative_paid_wan=last_paid + paid, last_cumulative_paid_wan=last_paid,
+               contract_amount_wan=contract_amount, meeting_count=1, meeting_dates=[day],
+               construction_complete=complete)
 
 
 def accept(p, *, initial="2026-09-01", applied="2026-09-25", accepted="2026-10-20"):

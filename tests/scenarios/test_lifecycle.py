@@ -214,10 +214,13 @@ def test_5_late_declaration_is_flagged_and_goes_to_next_years_round(model):
     assert "2027" in p.notes(kind="overdue")[-1].message
     p.fire("2026-06-23")
     assert p.notes(kind="reminder")[-1].message.endswith("还有5个工作日）")
-    declare(p, 2027, at="2026-06-24")
+    # the form sent again as it was, with the old 建设年度: read-only, the engine keeps the workflow's 2027,
+    # so it is on time for the 2027 round and not turned back as late once more
+    declare(p, 2026, at="2026-06-24")
     assert p.open() == ["task_precheck"]
     assert p.variables()["declaration_late"] is True  # the flag stays for the reports
     assert p.instance.variables["build_year"] == 2027
+    assert [s.data["build_year"] for s in p.submissions("declaration.schema.json")] == [2026, 2027]
     assert [t for t, _ in walked(p)].count("task_declaration") == 2
     assert len(p.notes(kind="supervise")) == 1
 

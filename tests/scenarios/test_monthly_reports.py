@@ -1,13 +1,16 @@
-"""Scenario 6: 36 monthly 进度表, each its own progress_report instance, two of them late.
+"""Scenario 6: 36 monthly 进度表, each its own progress_report instance, two of them late; and months never
+reported, which stop neither the later months nor their 督办, until 建设完成 ends every open month.
 
 Built in 2024 so that all 36 months (2024-01 … 2026-12) lie in the years the official holiday calendar
 covers: the deadlines move off weekends and holidays, and stay on a Sunday that is a 调休 working day.
+Each month's instance opens the next month on the 1st whether or not its own report is in.
 """
 from datetime import date, timedelta
 
-from engine import workcalendar
+from engine import runtime, workcalendar
 
-from .driver import Project, contract, day_end, declare, establish, plan, precheck, report, review, side_reports
+from .driver import (Project, contract, day_end, declare, establish, plan, precheck, report, review,
+                     side_reports, utc_naive)
 
 DEPT = "dept:gaj"
 LATE = {"2024-10", "2026-02"}  # 20th a Sunday → due Monday 21st; 20th in 春节 → due 02-24
@@ -25,8 +28,8 @@ def plus_days(day, n):
     return (date.fromisoformat(day) + timedelta(days=n)).isoformat()
 
 
-def test_6_thirty_six_monthly_reports_two_late_then_acceptance(model):
-    p = Project(build_year=2024, at="2023-03-02")
+def under_construction(p):
+    """A 2024 project through 申报, 论证, 立项 and a contract of 2024-01-10: reports start with 2024-01."""
     plan(p, 2024)
     declare(p, 2024)
     precheck(p, 2024)
@@ -35,10 +38,28 @@ def test_6_thirty_six_monthly_reports_two_late_then_acceptance(model):
     contract(p, 2024, signed="2024-01-10", early=True)  # signed before the 15th: reports start this month
     side_reports(p)
 
+
+def by_month(p):
+    """{report_month: Instance} of the project's progress_report instances."""
+    return {p.variables(r.id)["report_month"]: r for r in p.instances("progress_report")}
+
+
+def running(p):
+    return sorted(m for m, r in by_month(p).items() if r.status == "running")
+
+
+def test_6_thirty_six_monthly_reports_two_late_then_acceptance(model):
+    p = Project(build_year=2024, at="2023-03-02")
+    under_construction(p)
+
     all_months = months("2024-01", 36)
     dues = {}
     for i, month in enumerate(all_months):
         task = p.task("task_progress_report")
+        row = by_month(p)[month]
+        assert task.instance_id == row.id
+        # 上月形象进度 is last month's report: it was in before this month opened on the 1st
+        assert p.variables(row.id)["last_progress_percent"] == (min(95, 3 * i) if i else 0), month
         due = workcalendar.report_deadline(month)
         dues[month] = task.due_at
         assert task.due_at == day_end(due), month
@@ -55,7 +76,9 @@ def test_6_thirty_six_monthly_reports_two_late_then_acceptance(model):
         if not last:
             assert p.instance.stage == "实施"
             assert "construction_complete" in p.instance.waiting_messages
+            assert running(p) == [month]  # reported, yet open: it opens next month on the 1st
             p.fire(workcalendar.next_month(month) + "-01")  # next month's report opens on the 1st
+            assert by_month(p)[month].status == "completed"
 
     # deadlines: by the 20th, moved to the next working day when the 20th is a rest day
     assert dues["2024-01"] == day_end("2024-01-22")  # Saturday
@@ -91,3 +114,99 @@ def test_6_thirty_six_monthly_reports_two_late_then_acceptance(model):
     assert row.stage == "验收" and "construction_complete" not in row.waiting_messages
     assert p.open() == ["task_initial_acceptance"]
     assert p.variables()["construction_result"]["completion_month"] == "2026-12"
+    assert p.variables()["construction_complete"] is True
+    p.fire("2027-01-01")  # the month that said 建设完成 opens no other
+    assert len(p.instances("progress_report")) == 36
+
+
+def test_6b_unreported_months_do_not_stop_later_months_until_construction_is_complete(model):
+    p = Project(build_year=2024, at="2023-03-02")
+    under_construction(p)
+
+    # 2024-01 is reported on time, with a payment: 2024-02 starts from its figures
+    report(p, "2024-01", at="2024-01-19", percent=10, last_percent=0, paid=50)
+    p.fire("2024-02-01")
+    assert running(p) == ["2024-02"]
+    assert {k: p.variables(by_month(p)["2024-02"].id)[k] for k in ("last_progress_percent",
+                                                                    "last_cumulative_paid_wan")} == \
+        {"last_progress_percent": 10, "last_cumulative_paid_wan": 50}
+
+    # 2024-02 and 2024-03 are never reported: each still gets its reminders and 督办, and the next month opens
+    for month, next_first in (("2024-02", "2024-03-01"), ("2024-03", "2024-04-01")):
+        due = workcalendar.report_deadline(month)
+        row = by_month(p)[month]
+        assert p.task("task_progress_report", row.id).due_at == day_end(due)
+        p.fire(workcalendar.workdays_before(due, 5))
+        p.fire(due)
+        p.fire(plus_days(due, 1))
+        assert [n.task_bpmn_id for n in p.notes() if n.instance_id == row.id] == [
+            "script_progress_remind_5wd", "script_progress_remind_1d", "script_progress_supervise",
+            "script_progress_supervise"]
+        [supervise] = [n for n in p.notes(kind="supervise") if n.instance_id == row.id]
+        assert supervise.group_code == "sgj" and month in supervise.message
+        assert p.task("task_progress_report", row.id).overdue
+        p.fire(next_first)
+        assert workcalendar.next_month(month) in running(p)
+    assert running(p) == ["2024-02", "2024-03", "2024-04"]
+    assert sorted(t.instance_id for t in p.open_tasks()) == sorted(by_month(p)[m].id for m in running(p))
+    # an unreported month hands on what it started with: 2024-01's figures
+    assert p.variables(by_month(p)["2024-04"].id)["last_cumulative_paid_wan"] == 50
+
+    # 2024-04 is reported; 2024-05 opens with its figures
+    report(p, "2024-04", at="2024-04-19", percent=30, last_percent=10, paid=20, last_paid=50,
+           instance_id=by_month(p)["2024-04"].id)
+    p.fire("2024-05-01")
+    assert running(p) == ["2024-02", "2024-03", "2024-05"]
+    assert p.variables(by_month(p)["2024-05"].id)["last_cumulative_paid_wan"] == 70
+    assert by_month(p)["2024-05"].waiting_messages == ["progress_cycle_stop"]
+
+    # 2024-05 says 建设完成: the lifecycle goes to 验收 and every open month ends, the unreported ones too
+    report(p, "2024-05", at="2024-05-10", percent=100, last_percent=30, last_paid=70, complete=True,
+           instance_id=by_month(p)["2024-05"].id)
+    assert running(p) == []
+    assert {r.status for r in p.instances("progress_report")} == {"completed"}
+    for month in ("2024-02", "2024-03"):
+        assert p.reached("end_report_stopped", by_month(p)[month].id)
+    assert p.reached("end_construction_complete", by_month(p)["2024-05"].id)
+    assert not p.reached("throw_next_progress_cycle", by_month(p)["2024-05"].id)
+    states = {p.variables(t.instance_id)["report_month"]: t.state for t in p.tasks("task_progress_report")}
+    assert states == {"2024-01": "completed", "2024-02": "cancelled", "2024-03": "cancelled",
+                      "2024-04": "completed", "2024-05": "completed"}
+    row = p.instance
+    assert row.stage == "验收" and row.waiting_messages == []
+    assert p.open() == ["task_initial_acceptance"]
+    data = p.variables()
+    assert data["construction_complete"] is True
+    assert data["construction_result"]["completion_month"] == "2024-05"
+
+    # no month opens any more, and nothing is reminded or supervised for the ended months
+    notes = len(p.notes())
+    p.fire("2024-05-20")
+    p.fire("2024-06-01")
+    p.fire("2024-06-21")
+    assert len(p.instances("progress_report")) == 5
+    assert len(p.notes()) == notes
+    assert p.open() == ["task_initial_acceptance"]
+
+
+def test_6c_a_late_report_of_an_older_month_says_complete_and_ends_the_open_month(model):
+    p = Project(build_year=2024, at="2023-03-02")
+    under_construction(p)
+    p.fire("2024-01-23")  # 2024-01 (due 01-22) overdue
+    p.fire("2024-02-01")  # 2024-02 opens all the same
+    assert running(p) == ["2024-01", "2024-02"]
+    assert set(by_month(p)["2024-02"].waiting_messages) == {"progress_cycle_stop"}
+    waits = {t["bpmn_id"]: t["due"] for t in runtime.waiting_timers(by_month(p)["2024-02"].id)}
+    assert waits["timer_next_month"].replace(tzinfo=None) == utc_naive("2024-03-01T00:00")  # behind the event gateway
+
+    # the late 2024-01 report says 建设完成: 2024-02 ends (its report and its wait for 03-01)
+    report(p, "2024-01", at="2024-02-05", percent=100, last_percent=0, complete=True,
+           instance_id=by_month(p)["2024-01"].id)
+    assert running(p) == []
+    second = by_month(p)["2024-02"]
+    assert second.next_timer_at is None
+    assert p.reached("end_report_stopped", second.id) and p.reached("end_cycle_stopped", second.id)
+    assert p.instance.stage == "验收" and p.variables()["construction_complete"] is True
+    p.fire("2024-03-01")
+    assert len(p.instances("progress_report")) == 2
+    assert p.open() == ["task_initial_acceptance"]
