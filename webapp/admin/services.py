@@ -1,8 +1,10 @@
-"""Services of the cockpit (管理监控) and the modeler (流程建模): the UI pages and /api both call these.
+"""Services of the cockpit (管理监控) and the modeler (流程建模): the UI pages, /api/cockpit and
+/api/instances, /api/incidents all call these.
 
-Every function takes the acting User first and checks the role: the cockpit is read by 数管局 and
-administrators and acted on by administrators only; the modeler is for analysts and administrators.
-Lists are indexed SQL over Instance / TaskIndex; only one instance's page deserializes its workflow.
+Every function takes the acting User first and checks the role (webapp.services.access): the cockpit is
+read by 数管局 and administrators and acted on by administrators only; the modeler is for analysts and
+administrators. Lists are indexed SQL over Instance / TaskIndex; only one instance's page deserializes
+its workflow.
 """
 import difflib
 import json
@@ -14,50 +16,23 @@ from SpiffWorkflow.util.task import TaskState
 from engine.audit import record
 from engine import forms, migration, registry, roles, runtime, workcalendar, xmlsafe
 from engine.db import db
-from engine.errors import Conflict, EngineError, Forbidden, Invalid, ModelInvalid, NotFound
+from engine.errors import Conflict, EngineError, Forbidden, Invalid, NotFound
 from engine.models import AuditEvent, Incident, Instance, ModelFile, ModelVersion, ProcessSpec, TaskIndex
 
 from ..auth import actor_of
-from ..services import iso, now_naive, page_of
+from ..services import get_or_404, iso, now_naive, page_of
 from ..services import models as model_service
+from ..services.access import (may_act, may_model, may_monitor,  # noqa: F401  (the pages ask svc.may_act)
+                               require_admin, require_modeller, require_monitor)
 from .models import ModelDraft
 
-MONITORS = {"admin", "sgj"}
-MODELLERS = {"admin", "analyst"}
+STATUSES = ("running", "suspended", "incident", "completed", "terminated")  # Instance.status
+INCIDENT_STATUSES = ("open", "resolved")
 STATES = {"running": "运行中", "timer": "等待定时器", "suspended": "已挂起", "incident": "故障",
-          "completed": "已完成", "terminated": "已终止"}
+          "completed": "已完成", "terminated": "已终止"}  # status, with running split by a waiting timer
 ACTIONS = {"suspend": "挂起", "resume": "恢复", "terminate": "终止", "retry": "重试故障", "migrate": "迁移到最新版本"}
 BULK_ACTIONS = ("suspend", "resume", "retry", "migrate")
 STAGES = roles.STAGES + [roles.ENDED]
-
-
-# ---------------------------------------------------------------- roles
-
-def may_monitor(user):
-    return bool(MONITORS & set(user.groups))
-
-
-def may_act(user):
-    return "admin" in user.groups
-
-
-def may_model(user):
-    return bool(MODELLERS & set(user.groups))
-
-
-def require_monitor(user):
-    if not may_monitor(user):
-        raise Forbidden("只有市数管局和系统管理员可以查看流程监控")
-
-
-def require_admin(user):
-    if not may_act(user):
-        raise Forbidden("只有系统管理员可以对流程实例执行操作")
-
-
-def require_modeller(user):
-    if not may_model(user):
-        raise Forbidden("只有业务分析员和系统管理员可以使用流程建模")
 
 
 # ---------------------------------------------------------------- instance list
@@ -83,9 +58,15 @@ def _int(value, field, label):
 
 
 def _filtered(filters):
-    """Conditions for the cockpit's filters: state, stage, department, version, process, project, overdue."""
+    """Conditions for the filters: state (as the cockpit shows it), status (as stored), stage, department,
+    version, process, project, overdue."""
     conds = []
-    state = filters.get("state") or filters.get("status")
+    status = filters.get("status")
+    if status:
+        if status not in STATUSES:
+            raise Invalid("状态筛选条件无效", fields={"status": "可选：" + "、".join(STATUSES)})
+        conds.append(Instance.status == status)
+    state = filters.get("state")
     if state:
         if state not in STATES:
             raise Invalid("状态筛选条件无效", fields={"state": "可选：" + "、".join(STATES)})
@@ -168,24 +149,27 @@ def instance_rows(rows):
                           overdue=r.id in overdue) for r in rows]
 
 
+def instance_row(row):
+    """One instance's dict as the lists show it."""
+    return instance_rows([row])[0]
+
+
 def instance_dict(row, project_name=None, open_tasks=None, overdue=None):
     state = state_of(row, has_ready=(open_tasks > 0) if open_tasks is not None else None)
     return {"id": row.id, "process_id": row.process_id, "version_id": row.version_id, "project_id": row.project_id,
             "project_name": project_name, "owner_group": row.owner_group, "parent_id": row.parent_id,
             "status": row.status, "state": state, "state_label": STATES.get(state, state), "stage": row.stage,
-            "variables": row.variables, "next_timer_at": iso(row.next_timer_at), "open_tasks": open_tasks,
-            "overdue": overdue, "created_at": iso(row.created_at), "updated_at": iso(row.updated_at),
-            "ended_at": iso(row.ended_at), "lock_version": row.lock_version}
+            "variables": row.variables, "state_bytes": row.state_bytes, "next_timer_at": iso(row.next_timer_at),
+            "waiting_messages": row.waiting_messages, "open_tasks": open_tasks, "overdue": overdue,
+            "created_at": iso(row.created_at), "updated_at": iso(row.updated_at), "ended_at": iso(row.ended_at),
+            "lock_version": row.lock_version}
 
 
 # ---------------------------------------------------------------- one instance
 
 def get_instance(user, instance_id):
     require_monitor(user)
-    row = db.session.get(Instance, instance_id)
-    if row is None:
-        raise NotFound("流程实例不存在")
-    return row
+    return get_or_404(Instance, instance_id, "流程实例不存在")
 
 
 def diagram_of(version_id, process_id):
@@ -217,24 +201,29 @@ def overlays(row):
             "counts": {k: n for k, n in done.items() if n > 1}}
 
 
-def instance_detail(user, instance_id):
-    """Everything the instance page shows."""
-    from ..models import Project
+def instance_work(row):
+    """An instance with its open tasks, waiting timers and incidents (GET /api/instances/<id>)."""
     from ..services.tasks import task_dicts
 
-    row = get_instance(user, instance_id)
-    project = db.session.get(Project, row.project_id) if row.project_id else None
-    out = instance_dict(row, project_name=project.name if project else None)
-    tasks = runtime.open_tasks(row.id)
-    out["tasks"] = task_dicts(tasks)
-    wf = runtime._workflow(row)
+    out = instance_row(row)
+    out["tasks"] = task_dicts(runtime.open_tasks(row.id))
+    out["timers"] = [{**t, "due": iso(t["due"])} for t in runtime.waiting_timers(row.id)]
+    incidents = db.session.execute(select(Incident).filter_by(instance_id=row.id).order_by(Incident.id)).scalars()
+    out["incidents"] = [incident_dict(i) for i in incidents]
+    return out
+
+
+def instance_detail(user, instance_id):
+    """Everything the instance page shows: its work, each task's data, the audit trail, the diagram."""
     from uuid import UUID
+
+    row = get_instance(user, instance_id)
+    out = instance_work(row)
+    out["incidents"].reverse()  # newest first on the page
+    wf = runtime._workflow(row)
     for item in out["tasks"]:
         spiff = wf.get_task_from_id(UUID(item["id"]))
         item["data"] = _small_data(spiff.data) if spiff is not None else {}
-    out["timers"] = [{**t, "due": iso(t["due"])} for t in runtime.waiting_timers(row.id)]
-    incidents = db.session.execute(select(Incident).filter_by(instance_id=row.id).order_by(Incident.id.desc())).scalars()
-    out["incidents"] = [incident_dict(i) for i in incidents]
     events = db.session.execute(select(AuditEvent).filter_by(instance_id=row.id).order_by(AuditEvent.id.desc())
                                 .limit(200)).scalars()
     out["audit"] = [{"id": e.id, "at": iso(e.at), "actor": e.actor, "kind": e.kind, "task_id": e.task_id,
@@ -262,6 +251,16 @@ def _small_data(data):
     return out
 
 
+def list_incidents(user, status=None, page=1, per_page=20):
+    require_monitor(user)
+    query = select(Incident)
+    if status:
+        if status not in INCIDENT_STATUSES:
+            raise Invalid("状态筛选条件无效", fields={"status": "可选：" + "、".join(INCIDENT_STATUSES)})
+        query = query.where(Incident.status == status)
+    return page_of(query.order_by(Incident.id.desc()), page, per_page, db.session)
+
+
 def incident_dict(incident):
     return {"id": incident.id, "instance_id": incident.instance_id, "task_id": incident.task_id,
             "bpmn_id": incident.bpmn_id, "task_name": incident.task_name, "error": incident.error,
@@ -280,14 +279,9 @@ def _reason(reason):
 def act(user, instance_id, action, reason="", version_id=None):
     """suspend / resume / terminate / retry / migrate one instance; returns the instance row."""
     require_admin(user)
-    reason = _reason(reason)
-    actor = actor_of(user)
-    row = db.session.get(Instance, instance_id)
-    if row is None:
-        raise NotFound(f"流程实例 {instance_id} 不存在")
+    get_or_404(Instance, instance_id, f"流程实例 {instance_id} 不存在")
+    reason, actor = _reason(reason), actor_of(user)
     if action in ("suspend", "resume", "terminate"):
-        if action == "terminate" and not reason:
-            raise Invalid("终止实例须填写原因", fields={"reason": "请填写终止原因"})
         return getattr(runtime, action)(instance_id, actor, reason)
     if action == "retry":
         incident = db.session.execute(select(Incident).filter_by(instance_id=instance_id, status="open")
@@ -304,6 +298,12 @@ def act(user, instance_id, action, reason="", version_id=None):
             target = _int(target, "version_id", "目标版本")
         return migration.migrate(instance_id, target, actor)
     raise Invalid("不支持的操作", fields={"action": "可选：" + "、".join(ACTIONS)})
+
+
+def retry_incident(user, incident_id):
+    """Run an incident's failed step again; returns the incident (resolved, or open with the new error)."""
+    require_admin(user)
+    return runtime.retry_incident(incident_id, actor_of(user))
 
 
 def bulk(user, ids, action, reason="", version_id=None):
@@ -422,8 +422,7 @@ def version_files(version_id):
 
 def file_of(user, version_id, name):
     require_modeller(user)
-    if db.session.get(ModelVersion, version_id) is None:
-        raise NotFound("模型版本不存在")
+    get_or_404(ModelVersion, version_id, "模型版本不存在")
     return registry.file_text(version_id, name)
 
 
@@ -453,10 +452,7 @@ def open_drafts(user, author=None):
 
 def get_draft(user, draft_id):
     require_modeller(user)
-    draft = db.session.get(ModelDraft, draft_id)
-    if draft is None:
-        raise NotFound("草稿不存在")
-    return draft
+    return get_or_404(ModelDraft, draft_id, "草稿不存在")
 
 
 def draft_dict(draft, content=False):

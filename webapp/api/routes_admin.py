@@ -1,28 +1,35 @@
 """Administration: instances and incidents (admin), model versions and deployment (analyst, admin)."""
 from flask import request
 
-from ..services import admin, models
+from ..admin import services as svc
+from ..services import models
 from . import BadRequest, bp, json_body, listing, paging, user
+
+
+def _admin():
+    """/api/instances and /api/incidents are administrators' (SPEC §1); the cockpit also lets 数管局 read."""
+    account = user()
+    svc.require_admin(account)
+    return account
 
 
 @bp.get("/instances")
 def list_instances():
     page, per_page = paging()
+    account = _admin()
     filters = {k: request.args[k] for k in ("status", "process", "project_id") if k in request.args}
-    rows, total = admin.list_instances(user(), filters, page, per_page)
-    return listing([admin.instance_dict(r) for r in rows], total)
+    rows, total = svc.list_instances(account, filters, page, per_page)
+    return listing(svc.instance_rows(rows), total)
 
 
 @bp.get("/instances/<int:instance_id>")
 def get_instance(instance_id):
-    return admin.instance_dict(admin.get_instance(user(), instance_id), detail=True)
+    return svc.instance_work(svc.get_instance(_admin(), instance_id))
 
 
 def _act(instance_id, action):
-    account = user()
-    reason = json_body().get("reason", "")
-    row = admin.act_on_instance(account, instance_id, action, reason)
-    return admin.instance_dict(row)
+    row = svc.act(user(), instance_id, action, json_body().get("reason", ""))
+    return svc.instance_row(row)
 
 
 @bp.post("/instances/<int:instance_id>/suspend")
@@ -43,13 +50,14 @@ def terminate_instance(instance_id):
 @bp.get("/incidents")
 def list_incidents():
     page, per_page = paging()
-    rows, total = admin.list_incidents(user(), request.args.get("status"), page, per_page)
-    return listing([admin.incident_dict(i) for i in rows], total)
+    account = _admin()
+    rows, total = svc.list_incidents(account, request.args.get("status"), page, per_page)
+    return listing([svc.incident_dict(i) for i in rows], total)
 
 
 @bp.post("/incidents/<int:incident_id>/retry")
 def retry_incident(incident_id):
-    return admin.incident_dict(admin.retry_incident(user(), incident_id))
+    return svc.incident_dict(svc.retry_incident(user(), incident_id))
 
 
 @bp.get("/models")

@@ -51,13 +51,13 @@ def _version_id(body):
 def instance_migrate(instance_id):
     body = json_body()
     row = svc.act(user(), instance_id, "migrate", body.get("reason", ""), _version_id(body))
-    return svc.instance_dict(row)
+    return svc.instance_row(row)
 
 
 @bp.post("/instances/<int:instance_id>/retry", endpoint="cockpit_instance_retry")
 def instance_retry(instance_id):
     row = svc.act(user(), instance_id, "retry", json_body().get("reason", ""))
-    return svc.instance_dict(row)
+    return svc.instance_row(row)
 
 
 @bp.post("/instances/bulk", endpoint="cockpit_instances_bulk")

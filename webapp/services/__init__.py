@@ -6,6 +6,7 @@ engine.errors (NotFound, Forbidden, Invalid, Conflict) with Chinese messages; ca
 from datetime import timezone
 
 from engine import clock
+from engine.errors import NotFound
 
 
 def iso(value):
@@ -29,3 +30,13 @@ def page_of(query, page, per_page, session):
     total = session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar()
     rows = session.execute(query.limit(per_page).offset((page - 1) * per_page)).scalars().all()
     return rows, total
+
+
+def get_or_404(model, key, message):
+    """The row of `model` with this primary key, or NotFound(message)."""
+    from engine.db import db
+
+    row = db.session.get(model, key)
+    if row is None:
+        raise NotFound(message)
+    return row

@@ -6,19 +6,14 @@ from sqlalchemy import select
 
 from engine import registry, runtime
 from engine.db import db
-from engine.errors import Forbidden, Invalid, ModelInvalid, NotFound
+from engine.errors import Invalid, ModelInvalid
 from engine.models import ModelVersion, ProcessSpec
 
-from . import iso, page_of
+from . import get_or_404, iso, page_of
+from .access import require_modeller
 
-MODELLERS = {"analyst", "admin"}
 MAX_ZIP_BYTES = 20 * 1024 * 1024  # uncompressed total of one uploaded zip: a zip bomb stops here
 MAX_FILE_CHARS = 5 * 1024 * 1024
-
-
-def require_modeller(user):
-    if not MODELLERS & set(user.groups):
-        raise Forbidden("只有业务分析员或管理员可以管理流程模型")
 
 
 def list_versions(user, page=1, per_page=20):
@@ -40,10 +35,7 @@ def version_dict(version, detail=False):
 
 def get_version(user, version_id):
     require_modeller(user)
-    version = db.session.get(ModelVersion, version_id)
-    if version is None:
-        raise NotFound("模型版本不存在")
-    return version
+    return get_or_404(ModelVersion, version_id, "模型版本不存在")
 
 
 def model_path(name):
