@@ -32,6 +32,7 @@ def run_forever(app, interval):
     from .oversight import scheduled_job  # the month's 按月通报 once its 20th deadline passed; sanctions
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per sweep
     scheduler = BlockingScheduler(timezone="UTC")
     scheduler.add_job(sweep, "interval", seconds=interval, args=[app], max_instances=1, coalesce=True)
     scheduler.add_job(scheduled_job, "interval", minutes=10, args=[app], max_instances=1, coalesce=True)
