@@ -423,11 +423,14 @@ class Layout:
             shape(n, self.box[n], **attrs)
             el = self.nodes[n]
             if local(el) == "boundaryEvent" and el.get("name"):
-                # stagger the labels of several boundary events on one task
-                i = self.boundaries[el.get("attachedToRef")].index(n)
+                # labels of several boundary events on one task: one column right of the last event,
+                # one line each, so they neither overlap nor sit on the flows leaving the events
+                siblings = self.boundaries[el.get("attachedToRef")]
+                i = siblings.index(n)
+                right = max(self.box[b][0] + self.box[b][2] for b in siblings)
                 x, y, w, h = self.box[n]
                 lab = etree.SubElement(plane[-1], f"{{{BPMNDI}}}BPMNLabel")
-                etree.SubElement(lab, f"{{{DC}}}Bounds", x=fmt(x + w + 2), y=fmt(y + h - 4 + i * 14),
+                etree.SubElement(lab, f"{{{DC}}}Bounds", x=fmt(right + 4), y=fmt(y + h - 4 + i * 14),
                                  width="90", height="14")
         for ref in self.data_refs:
             if ref in self.box:
