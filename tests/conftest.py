@@ -1,11 +1,16 @@
-"""Shared fixtures: one app per test session on SQLite (default) or PostgreSQL (DATABASE_URL)."""
+"""Shared fixtures: one app per test session on SQLite (default) or PostgreSQL (DATABASE_URL); the real
+model deployed; the app served live to Debian's Chromium through Playwright."""
 import os
+import threading
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE_FIXTURES = ROOT / "tests" / "fixtures" / "engine"
+CHROMIUM = "/usr/bin/chromium"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+               "--disable-sync", "--no-first-run"]
 
 
 def _admin_engine(url):
@@ -69,15 +74,20 @@ def db(app):
         workcalendar.invalidate()
 
 
-@pytest.fixture
-def deployed(db):
-    """The engine test diagrams under tests/fixtures/engine, deployed as version 1."""
+def deploy_model_dir(folder):
+    """Deploy the diagrams and forms under `folder` (bpmn/, forms/) as the latest version."""
     from engine import registry
     from engine.runtime import unit_of_work
 
     with unit_of_work():
-        version, _ = registry.deploy(registry.read_model_dir(ENGINE_FIXTURES), actor="test")
+        version, _ = registry.deploy(registry.read_model_dir(folder), actor="test")
     return version
+
+
+@pytest.fixture
+def deployed(db):
+    """The engine test diagrams under tests/fixtures/engine, deployed as version 1."""
+    return deploy_model_dir(ENGINE_FIXTURES)
 
 
 @pytest.fixture
@@ -86,3 +96,61 @@ def actor():
     from engine.runtime import Actor
 
     return lambda username, *groups: Actor(username, frozenset(groups))
+
+
+@pytest.fixture
+def real_model(db):
+    """The model under bpmn/ and forms/, deployed as the latest version."""
+    return deploy_model_dir(ROOT)
+
+
+@pytest.fixture
+def live_server(app, db, monkeypatch):
+    """The session's app served in a thread, with CSRF on (the browser posts real tokens); yields its URL.
+
+    The session app is reused because create_app is not meant to run twice in one process; the `db`
+    fixture wipes the tables afterwards.
+    """
+    from werkzeug.serving import make_server
+
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+@pytest.fixture
+def demo_server(app, live_server):
+    """live_server after `flask seed-demo` and `flask models deploy`: the demo users on the real model."""
+    runner = app.test_cli_runner()
+    seeded = runner.invoke(args=["seed-demo"])
+    assert seeded.exit_code == 0, seeded.output
+    deployed = runner.invoke(args=["models", "deploy"])
+    assert deployed.exit_code == 0, deployed.output
+    return live_server
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium through Playwright, one per test module (skips where it is not installed)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def browser_page(browser):
+    """A fresh zh-CN page, 1400×900, that accepts downloads."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN", accept_downloads=True)
+    yield context.new_page()
+    context.close()

@@ -7,72 +7,25 @@ department's attempt to complete its task is refused with a clear message; the a
 department completes it. Screenshots: tests/artifacts/admin-*.png.
 """
 import re
-import threading
 from pathlib import Path
 
 import pytest
 
+from tests.browser.signin import DEMO_PASSWORD, login, logout
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
-PASSWORD = "demo-pass-2026"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--no-first-run"]
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed"),
     pytest.mark.skipif(not (ROOT / "webapp" / "static" / "dist" / "modeler.js").exists(),
                        reason="front-end bundles not built (npm run build)"),
 ]
 
 
-@pytest.fixture
-def live(app, db, monkeypatch):
-    """The session's app (temp DB, migrated) with seed-demo and the real model, served in a thread."""
-    from werkzeug.serving import make_server
-
-    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
-    runner = app.test_cli_runner()
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
-    deployed = runner.invoke(args=["models", "deploy"])
-    assert deployed.exit_code == 0, deployed.output
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
-
-
 def shot(page, name):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"admin-{name}.png"), full_page=True)
-
-
-def login(page, base, username):
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/$"))
-
-
-def logout(page):
-    page.click("header .user button")
-    page.wait_for_url(re.compile(r".*/login$"))
 
 
 ADD_STEP = """() => {
@@ -94,14 +47,14 @@ CONNECT_STEP = """() => {
 }"""
 
 
-def test_modeler_deploy_migrate_suspend_resume(live, browser, app, db):
+def test_modeler_deploy_migrate_suspend_resume(demo_server, browser, app, db):
     from playwright.sync_api import expect
 
     from engine.models import Instance, TaskIndex
 
-    base = live
+    base = demo_server
     api = app.test_client()
-    token = api.post("/api/auth/token", json={"username": "dept_gaj", "password": PASSWORD}).get_json()["token"]
+    token = api.post("/api/auth/token", json={"username": "dept_gaj", "password": DEMO_PASSWORD}).get_json()["token"]
     headers = {"Authorization": f"Bearer {token}"}
     projects = []
     for n in range(3):

@@ -5,62 +5,17 @@ fills the 申报表 with one invalid amount, sees the Chinese error beside that 
 submits; 数管局 claims and completes 预审 from its 待办; the department sees the project move on.
 Every page is screenshotted to tests/artifacts/ (gitignored).
 """
-import re
-import threading
 from pathlib import Path
 
 import pytest
 
+from tests.browser.signin import login, logout
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
-PASSWORD = "demo-pass-2026"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--no-first-run"]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed (apt-get install chromium)"),
-]
-
-
-@pytest.fixture
-def live(app, db, monkeypatch):
-    """The session's app (temp SQLite, migrated) with seed-demo and the real model, served in a thread.
-
-    The session app is reused because create_app is not meant to run twice in one process; the `db`
-    fixture wipes the tables afterwards.
-    """
-    from werkzeug.serving import make_server
-
-    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)  # the browser posts real CSRF tokens
-    runner = app.test_cli_runner()
-    seeded = runner.invoke(args=["seed-demo"])
-    assert seeded.exit_code == 0, seeded.output
-    deployed = runner.invoke(args=["models", "deploy"])
-    if deployed.exit_code != 0:
-        pytest.skip(f"the model in bpmn/ + forms/ does not deploy yet: {deployed.output[-800:]}")
-    if not (ROOT / "webapp" / "static" / "dist" / "viewer.js").exists():
-        print("note: front-end bundles not built (npm run build); the diagram shows a message instead")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
+pytestmark = pytest.mark.browser
 
 
 class Shots:
@@ -76,27 +31,12 @@ class Shots:
         self.taken.append(path.name)
 
 
-def login(page, base, username):
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/$"))
-
-
-def logout(page):
-    page.click("header .user button")
-    page.wait_for_url(re.compile(r".*/login$"))
-
-
-def test_staff_flow(live, browser, tmp_path):
+def test_staff_flow(demo_server, browser_page, tmp_path):
     from playwright.sync_api import expect
 
-    base, shot = live, Shots()
+    base, page, shot = demo_server, browser_page, Shots()
     plan = tmp_path / "建设方案.pdf"
     plan.write_bytes(PDF)
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN", accept_downloads=True)
-    page = context.new_page()
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
 
@@ -190,7 +130,7 @@ def test_staff_flow(live, browser, tmp_path):
     expect(page.locator("#submissions")).to_contain_text("申报表")
     _wait_diagram(page)
     shot(page, "dept-project-moved-on")
-    with context.expect_page() as printed:
+    with page.context.expect_page() as printed:
         page.locator("#submissions tbody tr", has_text="建设项目申报表").locator("a", has_text="打印").click()
     printed.value.wait_for_load_state()
     expect(printed.value.locator(".doc-title")).to_contain_text("申报表")
@@ -207,7 +147,6 @@ def test_staff_flow(live, browser, tmp_path):
     page.click("nav >> text=用户管理")
     expect(page.locator("#users")).to_contain_text("dept_gaj")
     shot(page, "admin-users")
-    context.close()
     assert not errors, errors
     print("screenshots:", ", ".join(shot.taken))
 

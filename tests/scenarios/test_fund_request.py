@@ -27,7 +27,7 @@ def approve(p, amount, paid_total, at, **extra):
                approved_amount_wan=amount, contract_amount_wan=CONTRACT, paid_total_wan=paid_total, **extra)
 
 
-def test_fund_requests_never_pay_above_the_contract(model):
+def test_fund_requests_never_pay_above_the_contract(real_model):
     p = Project(build_year=2026, at="2025-03-02")
     plan(p, 2026)
     declare(p, 2026)

@@ -54,7 +54,7 @@ def construct(p):
 
 # ---------------------------------------------------------------------- 1
 
-def test_1_equipment_purchase_500_unified_to_the_end(model):
+def test_1_equipment_purchase_500_unified_to_the_end(real_model):
     p = Project(build_year=2026, at="2025-03-02")
     assert (p.instance.stage, p.instance.status) == ("谋划", "running")
     plan(p, 2026)
@@ -113,7 +113,7 @@ def test_1_equipment_purchase_500_unified_to_the_end(model):
 
 # ---------------------------------------------------------------------- 2
 
-def test_2_new_build_3000_goes_separately_through_fgw(model):
+def test_2_new_build_3000_goes_separately_through_fgw(real_model):
     p = Project(build_year=2026, at="2025-03-02")
     plan(p, 2026)
     declare(p, 2026, category="新建", budget=3000, architecture_simple=False)
@@ -141,7 +141,7 @@ def test_2_new_build_3000_goes_separately_through_fgw(model):
 
 # ---------------------------------------------------------------------- 3
 
-def test_3_precheck_returned_twice_then_passed(model):
+def test_3_precheck_returned_twice_then_passed(real_model):
     p = Project(build_year=2026, at="2025-03-02")
     plan(p, 2026)
     declare(p, 2026)
@@ -162,7 +162,7 @@ def test_3_precheck_returned_twice_then_passed(model):
 
 # ---------------------------------------------------------------------- 4
 
-def test_4_review_not_passed_ends_not_established_with_the_reason(model):
+def test_4_review_not_passed_ends_not_established_with_the_reason(real_model):
     p = Project(build_year=2026, at="2025-03-02")
     plan(p, 2026)
     declare(p, 2026)
@@ -191,7 +191,7 @@ def test_4_review_not_passed_ends_not_established_with_the_reason(model):
 
 # ---------------------------------------------------------------------- 5
 
-def test_5_late_declaration_is_flagged_and_goes_to_next_years_round(model):
+def test_5_late_declaration_is_flagged_and_goes_to_next_years_round(real_model):
     p = Project(build_year=2026, at="2025-03-02")
     plan(p, 2026)
     assert due(p, "task_declaration") == day_end("2025-06-30")
@@ -227,7 +227,7 @@ def test_5_late_declaration_is_flagged_and_goes_to_next_years_round(model):
 
 # ---------------------------------------------------------------------- 7
 
-def test_7_acceptance_initial_fails_application_late_final_fails_then_passes(model):
+def test_7_acceptance_initial_fails_application_late_final_fails_then_passes(real_model):
     p = Project(build_year=2026, at="2025-03-02")
     build(p)
     construct(p)
@@ -274,7 +274,7 @@ def test_7_acceptance_initial_fails_application_late_final_fails_then_passes(mod
 
 # ---------------------------------------------------------------------- 8
 
-def test_8_warranty_end_then_ops_funding_and_evaluation_complete_the_instance(model):
+def test_8_warranty_end_then_ops_funding_and_evaluation_complete_the_instance(real_model):
     p = Project(build_year=2026, at="2025-03-02")
     build(p)
     contract_row = p.submissions("contract.schema.json")[-1]

@@ -48,7 +48,7 @@ def running(p):
     return sorted(m for m, r in by_month(p).items() if r.status == "running")
 
 
-def test_6_thirty_six_monthly_reports_two_late_then_acceptance(model):
+def test_6_thirty_six_monthly_reports_two_late_then_acceptance(real_model):
     p = Project(build_year=2024, at="2023-03-02")
     under_construction(p)
 
@@ -119,7 +119,7 @@ def test_6_thirty_six_monthly_reports_two_late_then_acceptance(model):
     assert len(p.instances("progress_report")) == 36
 
 
-def test_6b_unreported_months_do_not_stop_later_months_until_construction_is_complete(model):
+def test_6b_unreported_months_do_not_stop_later_months_until_construction_is_complete(real_model):
     p = Project(build_year=2024, at="2023-03-02")
     under_construction(p)
 
@@ -189,7 +189,7 @@ def test_6b_unreported_months_do_not_stop_later_months_until_construction_is_com
     assert p.open() == ["task_initial_acceptance"]
 
 
-def test_6c_a_late_report_of_an_older_month_says_complete_and_ends_the_open_month(model):
+def test_6c_a_late_report_of_an_older_month_says_complete_and_ends_the_open_month(real_model):
     p = Project(build_year=2024, at="2023-03-02")
     under_construction(p)
     p.fire("2024-01-23")  # 2024-01 (due 01-22) overdue
