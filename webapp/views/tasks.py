@@ -67,25 +67,21 @@ def done():
 
 @bp.route("/tasks/<task_id>/claim", methods=["POST"])
 def claim(task_id):
-    from webapp.services import tasks as task_service
-
-    task_service.get_task_for(user(), task_id)  # not visible: 404 page, not a flash
-    try:
-        task_service.claim(user(), task_id)
-        flash("已签收，请办理", "success")
-    except EngineError as exc:
-        flash(exc.message, "error")
-    return redirect(_back(task_id))
+    return _claim_or_unclaim(task_id, "claim", "已签收，请办理", "success")
 
 
 @bp.route("/tasks/<task_id>/unclaim", methods=["POST"])
 def unclaim(task_id):
+    return _claim_or_unclaim(task_id, "unclaim", "已退回签收，任务回到组内待办", "info")
+
+
+def _claim_or_unclaim(task_id, action, message, category):
     from webapp.services import tasks as task_service
 
-    task_service.get_task_for(user(), task_id)
+    task_service.get_task_for(user(), task_id)  # not visible: 404 page, not a flash
     try:
-        task_service.unclaim(user(), task_id)
-        flash("已退回签收，任务回到组内待办", "info")
+        getattr(task_service, action)(user(), task_id)
+        flash(message, category)
     except EngineError as exc:
         flash(exc.message, "error")
     return redirect(_back(task_id))
