@@ -2,6 +2,8 @@
 
 Datetimes are stored naive in UTC (the same on SQLite and PostgreSQL); engine.clock.as_utc reads them.
 """
+from sqlalchemy import text
+
 from .db import db
 
 JSON = db.JSON
@@ -77,8 +79,9 @@ class TaskIndex(db.Model):
     """Every user task an instance ever offered, written in the same transaction as its state."""
 
     __table_args__ = (
-        db.Index("ix_task_group_state_due", "group_code", "state", "due_at"),
-        db.Index("ix_task_assignee_state", "assignee", "state"),
+        # The 待办 order (deadline, those without one last, then age) per group and per assignee.
+        db.Index("ix_task_group_queue", "group_code", "state", text("(due_at IS NULL)"), "due_at", "created_at", "id"),
+        db.Index("ix_task_assignee_queue", "assignee", "state", text("(due_at IS NULL)"), "due_at", "created_at", "id"),
     )
     id = db.Column(db.String(36), primary_key=True)  # the SpiffWorkflow task id
     instance_id = db.Column(db.Integer, db.ForeignKey("instance.id"), nullable=False, index=True)
