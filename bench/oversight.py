@@ -96,9 +96,9 @@ def scenario_bulletin(app, quick):
     version_id = registry.require_latest_version().id
     first = (db.session.execute(select(func.max(Instance.id))).scalar() or 0) + 1_000_000
     _seed(first, small, version_id)
-    t_small, r_small = _time_bulletin(5)
+    t_small, r_small = _time_bulletin(15)
     _seed(first + small, large - small, version_id)
-    t_large, r_large = _time_bulletin(3)
+    t_large, r_large = _time_bulletin(7)
     assert r_small["summary"]["projects"] >= small and r_large["summary"]["projects"] >= large
     ratio = t_large / t_small if t_small else None
     ok = t_large < TARGET_SECONDS and ratio is not None and ratio < TARGET_RATIO
