@@ -26,11 +26,13 @@ def sync_task_index(row, wf, completed=None, now=None):
     """Insert rows for new ready user tasks; close rows whose task is no longer ready."""
     completed = completed or {}
     ready = {str(t.id): t for t in wf.get_tasks(state=TaskState.READY, manual=True)}
-    existing = {
-        t.id: t for t in db.session.execute(
-            db.select(TaskIndex).where(TaskIndex.instance_id == row.id, TaskIndex.state == "ready")
-        ).scalars()
-    }
+    # One query: the rows still open, and any row a task now ready already has.
+    rows = db.session.execute(
+        db.select(TaskIndex).where(TaskIndex.instance_id == row.id,
+                                   (TaskIndex.state == "ready") | TaskIndex.id.in_(list(ready)))
+    ).scalars().all()
+    existing = {t.id: t for t in rows if t.state == "ready"}
+    closed = {t.id: t for t in rows if t.state != "ready"}
     for task_id, entry in existing.items():
         if task_id in ready:
             if entry.due_at is not None:
@@ -41,11 +43,12 @@ def sync_task_index(row, wf, completed=None, now=None):
         else:
             entry.state = "cancelled"
         entry.completed_at = now
-    new = [task_id for task_id in ready if task_id not in existing]
-    # A task closed earlier and made ready again (a reset) keeps its history row.
-    known = set(db.session.execute(db.select(TaskIndex.id).where(TaskIndex.id.in_(new))).scalars()) if new else set()
     for task_id, task in ready.items():
-        if task_id in existing or task_id in known:
+        if task_id in existing:
+            continue
+        if task_id in closed:  # made ready again (a reset): the same row opens again
+            entry = closed[task_id]
+            entry.state, entry.completed_at, entry.completed_by, entry.assignee = "ready", None, None, None
             continue
         spec = task.task_spec
         lane = spec.lane

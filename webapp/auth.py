@@ -10,14 +10,12 @@ from datetime import datetime, timedelta, timezone
 from flask import g, request
 from flask_login import LoginManager, current_user
 
-from sqlalchemy.orm import joinedload
-
 from engine.audit import record
 from engine.db import db
 from engine.errors import EngineError, Forbidden
 from engine.runtime import Actor
 
-from .models import ApiToken, User
+from .models import ApiToken, User, user_groups
 
 MAX_FAILED_LOGINS = 5
 LOCK_MINUTES = 15
@@ -128,17 +126,22 @@ def bearer_token():
 def user_for_token(token):
     if not token:
         raise Unauthorized("身份令牌无效")
-    # One query for token and user: this runs on every API call.
-    row = db.session.execute(
-        db.select(ApiToken).options(joinedload(ApiToken.user)).where(ApiToken.token_hash == _hash(token))
-    ).scalar()
-    if row is None:
+    # One query for token, user and the user's groups: this runs on every API call.
+    found = db.session.execute(
+        db.select(ApiToken, User, user_groups.c.group_code)
+        .join(User, User.id == ApiToken.user_id)
+        .outerjoin(user_groups, user_groups.c.user_id == User.id)
+        .where(ApiToken.token_hash == _hash(token))
+    ).all()
+    if not found:
         raise Unauthorized("身份令牌无效或已撤销，请重新获取")
+    row, user = found[0][0], found[0][1]
     if row.expires_at <= _real_now():
         raise Unauthorized("身份令牌已过期，请重新获取")
-    if not row.user.active:
+    if not user.active:
         raise Unauthorized("账户已停用")
-    return row.user
+    user.prime_groups(code for _, _, code in found if code)
+    return user
 
 
 # ---------------------------------------------------------------- the acting user

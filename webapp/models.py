@@ -52,6 +52,10 @@ class User(UserMixin, db.Model):
             cached = self.__dict__["_groups"] = frozenset(r[0] for r in rows)
         return cached
 
+    def prime_groups(self, codes):
+        """Groups already read with the user (e.g. joined to the token), so `groups` asks no more."""
+        self.__dict__["_groups"] = frozenset(codes)
+
     def set_groups(self, codes):
         self.__dict__.pop("_groups", None)
         db.session.execute(db.delete(user_groups).where(user_groups.c.user_id == self.id))
@@ -88,7 +92,7 @@ class StoredFile(db.Model):
     content_type = db.Column(db.String(100), nullable=False)
     size = db.Column(db.Integer, nullable=False)
     sha256 = db.Column(db.String(64), nullable=False)
-    data = db.Column(db.LargeBinary, nullable=False)
+    data = db.deferred(db.Column(db.LargeBinary, nullable=False))  # read only when downloaded
     uploaded_by = db.Column(db.String(64), nullable=False)
     uploaded_at = db.Column(db.DateTime, nullable=False)
 

@@ -119,15 +119,22 @@ def get_file_for(user, file_id):
 
 
 def file_checker(user, project_id):
-    """The `file_exists` callback for form validation: the file exists and may go on this project."""
+    """The `file_exists` callback for form validation: the file exists and may go on this project.
+
+    The rows it loads stay on `exists.loaded`, for bind_files to attach without reading them again.
+    """
+    loaded = {}
+
     def exists(file_id):
         stored = db.session.get(StoredFile, file_id) if isinstance(file_id, str) and len(file_id) <= 36 else None
         if stored is None:
             return False
+        loaded[file_id] = stored
         if stored.project_id is not None:
             return stored.project_id == project_id
         return stored.uploaded_by == user.username or may_see_file(user, stored)
 
+    exists.loaded = loaded
     return exists
 
 
@@ -145,17 +152,16 @@ def file_ids(value):
     return found
 
 
-def bind_files(data, project_id):
+def bind_files(stored_files, project_id):
     """Attach files submitted on a project's form to that project, so its viewers may download them.
 
     Runs inside the caller's transaction (the task's completion): both are kept, or neither.
     """
-    ids = file_ids(data)
-    if project_id is None or not ids:
+    if project_id is None:
         return
-    rows = db.session.execute(select(StoredFile).where(StoredFile.id.in_(ids), StoredFile.project_id.is_(None))).scalars()
-    for stored in rows:
-        stored.project_id = project_id
+    for stored in stored_files:
+        if stored.project_id is None:
+            stored.project_id = project_id
 
 
 def file_dict(stored):

@@ -224,13 +224,13 @@ def complete(user, task_id, data):
     from . import files
 
     task = get_task_for(user, task_id)
+    checker = files.file_checker(user, task.project_id)
 
     def finish():  # in the completion's transaction: files and the task's new state together
-        files.bind_files(data, task.project_id)
+        files.bind_files(checker.loaded.values(), task.project_id)
         return task_dict(task)
 
-    result = runtime.complete_task(task_id, data, actor_of(user),
-                                   file_exists=files.file_checker(user, task.project_id), within=finish)
+    result = runtime.complete_task(task_id, data, actor_of(user), file_exists=checker, within=finish)
     result["next"] = [{**n, "due": iso(n["due"])} for n in result["next"]]
     result["task"] = result.pop("within")
     return result
