@@ -217,11 +217,12 @@ def workflow_fields(data):
     return {k: v for k, v in data.items() if _small(v)}
 
 
-def _step_instance(instance_id, actor, action, *, allowed=("running", "incident"), completed=None,
-                   expect_version=None):
-    row = _load_row(instance_id, lock=True)
-    if expect_version is not None and row.lock_version != expect_version:
-        raise Conflict("流程实例已被其他操作推进")  # e.g. another scheduler fired this timer first
+def _step_instance(instance_id, actor, action, *, allowed=("running", "incident"), completed=None):
+    return _step_row(_load_row(instance_id, lock=True), actor, action, allowed=allowed, completed=completed)
+
+
+def _step_row(row, actor, action, *, allowed=("running", "incident"), completed=None):
+    """Load the workflow of a row already read (and locked), run `action` and engine steps, save."""
     if row.status not in allowed:
         raise Conflict(_status_refusal(row.status))
     wf = _workflow(row)
