@@ -86,7 +86,24 @@ def seed_demo():
                 db.session.add(user)
                 db.session.flush()
             user.set_groups(groups)
-    click.echo(f"演示数据已就绪：{len(DEMO_USERS)} 个用户，{len(DEPARTMENTS)} 个部门")
+        samples = _seed_sample_files()
+    click.echo(f"演示数据已就绪：{len(DEMO_USERS)} 个用户，{len(DEPARTMENTS)} 个部门，新增示例附件 {samples} 个")
+
+
+def _seed_sample_files():
+    """The attachments the deployed forms' examples cite, so 填写示例 submits as it stands."""
+    import json
+
+    from engine.models import ModelFile
+
+    from .services.files import seed_sample_files
+
+    version = registry.latest_version()
+    if version is None:
+        return 0
+    rows = db.session.execute(db.select(ModelFile.content).where(
+        ModelFile.version_id == version.id, ModelFile.name.like("forms/%"))).scalars()
+    return seed_sample_files(json.loads(text) for text in rows)
 
 
 @click.group("timers", help="定时器")

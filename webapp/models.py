@@ -95,6 +95,9 @@ class StoredFile(db.Model):
     data = db.deferred(db.Column(db.LargeBinary, nullable=False))  # read only when downloaded
     uploaded_by = db.Column(db.String(64), nullable=False)
     uploaded_at = db.Column(db.DateTime, nullable=False)
+    # A demo attachment named in a form's example (seed-demo, never in production): any project's form
+    # may cite it, so 填写示例 passes as it stands; it is never bound to a project.
+    sample = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
 
 
 class ApiToken(db.Model):

@@ -3,7 +3,7 @@ import hashlib
 import uuid
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine.audit import record
 from engine.db import db
@@ -100,6 +100,8 @@ def store_upload(user, file_storage, project_id=None):
 
 
 def may_see_file(user, stored):
+    if stored.sample:
+        return True
     if stored.project_id is not None:
         from ..models import Project
 
@@ -130,6 +132,8 @@ def file_checker(user, project_id):
         if stored is None:
             return False
         loaded[file_id] = stored
+        if stored.sample:
+            return True
         if stored.project_id is not None:
             return stored.project_id == project_id
         return stored.uploaded_by == user.username or may_see_file(user, stored)
@@ -160,7 +164,7 @@ def bind_files(stored_files, project_id):
     if project_id is None:
         return
     for stored in stored_files:
-        if stored.project_id is None:
+        if stored.project_id is None and not stored.sample:
             stored.project_id = project_id
 
 
@@ -170,3 +174,52 @@ def file_dict(stored):
     return {"id": stored.id, "filename": stored.filename, "content_type": stored.content_type, "size": stored.size,
             "sha256": stored.sha256, "project_id": stored.project_id, "uploaded_by": stored.uploaded_by,
             "uploaded_at": iso(stored.uploaded_at)}
+
+
+# A one-page PDF saying "sample attachment": what a demo's example files contain.
+SAMPLE_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+              b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 420 120]/Contents 4 0 R/Resources<</Font<</F1 5 0 R>>>>>>"
+              b"endobj\n4 0 obj<</Length 52>>stream\nBT /F1 18 Tf 40 60 Td (Sample attachment - demo) Tj ET\n"
+              b"endstream endobj\n5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\n"
+              b"trailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+def example_file_ids(schema):
+    """The file ids a form's example cites (fields with format file-id, in lists and objects too)."""
+    found = []
+
+    def walk(node, value):
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(node.get("properties", {}).get(key, {}), item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(node.get("items", {}), item)
+        elif node.get("format") == "file-id" and isinstance(value, str):
+            found.append(value)
+
+    for example in schema.get("examples") or []:
+        walk(schema, example)
+    return found
+
+
+def samples_cover(schema):
+    """Whether every attachment the form's example cites exists as a demo sample (a demo system)."""
+    cited = set(example_file_ids(schema))
+    if not cited:
+        return True
+    found = db.session.execute(select(func.count()).select_from(StoredFile).where(
+        StoredFile.id.in_(sorted(cited)), StoredFile.sample.is_(True))).scalar()
+    return found == len(cited)
+
+
+def seed_sample_files(forms):
+    """Demo attachments for every file id the forms' examples cite (seed-demo only). Returns how many."""
+    wanted = sorted({fid for schema in forms for fid in example_file_ids(schema) if len(fid) <= 36})
+    have = set(db.session.execute(select(StoredFile.id).where(StoredFile.id.in_(wanted))).scalars()) if wanted else set()
+    for file_id in wanted:
+        if file_id not in have:
+            db.session.add(StoredFile(id=file_id, filename=f"{file_id}-示例附件.pdf", content_type="application/pdf",
+                                      size=len(SAMPLE_PDF), sha256=hashlib.sha256(SAMPLE_PDF).hexdigest(),
+                                      data=SAMPLE_PDF, uploaded_by="system", uploaded_at=now_naive(), sample=True))
+    return len(wanted) - len(have)

@@ -7,6 +7,7 @@ from engine.errors import EngineError, Invalid
 from engine.models import Submission
 
 from .. import formrender
+from ..services.files import samples_cover
 from .common import actor, page_args, require_login, user
 from .files import file_label, store_for
 from .taskspec import form_title, render_markdown, schema_for
@@ -107,9 +108,13 @@ def detail(task_id):
     action = request.form.get("action", "submit")
     if action == "example":  # fill the blanks from the schema's example; what is filled in stays
         typed, _ = formrender.parse_form(schema, request.form)
-        example = formrender.without_files(schema, formrender.example_of(schema) or {})
+        example = formrender.example_of(schema) or {}
+        if samples_cover(schema):  # a demo system: the example's attachments exist
+            flash("已按示例补全未填写的项目（含演示附件），请核对后提交", "info")
+        else:  # its file ids are placeholders here: the attachments must be uploaded for real
+            example = formrender.without_files(schema, example)
+            flash("已按示例补全未填写的项目，请核对后提交（附件须自行上传）", "info")
         data = formrender.fill_blanks(typed, example)
-        flash("已按示例补全未填写的项目，请核对后提交（附件须自行上传）", "info")
         return _page(task, schema, data, errors, instructions)
     data, errors = formrender.parse_form(schema, request.form, request.files,
                                          store_file=store_for(user(), task.project_id))
