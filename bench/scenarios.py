@@ -304,9 +304,10 @@ SCENARIOS = {
 
 
 def _http_scenarios():
-    from . import http
+    from . import http, live
 
-    return {"http_complete": http.scenario_http_complete, "http_worklist": http.scenario_http_worklist}
+    return {"http_complete": http.scenario_http_complete, "http_worklist": http.scenario_http_worklist,
+            "timer_latency": live.scenario_timer_latency, "concurrent": live.scenario_concurrent}
 
 
 def run_all(app, quick=False, only=None):
