@@ -12,3 +12,10 @@ NAMING = {
 }
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
+
+INT_MAX = 2**31 - 1  # INTEGER columns (PostgreSQL int4); SQLite cannot even bind an int beyond 64 bits
+
+
+def fits_integer(value):
+    """Whether `value` is an int an INTEGER column can hold (so a key lookup with it cannot fail in the driver)."""
+    return isinstance(value, int) and not isinstance(value, bool) and -INT_MAX - 1 <= value <= INT_MAX

@@ -22,7 +22,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from . import registry, runtime
 from .audit import record
-from .db import db
+from .db import db, fits_integer
 from .errors import Conflict, NotFound
 from .index import FORM_PROPERTY, properties_of
 from . import roles
@@ -135,7 +135,7 @@ def _changed_attrs(task, new):
 def plan(instance_id, target_version_id, lock=False):
     """A Plan for migrating the instance; plan.reasons is empty when it may go ahead."""
     row = runtime._load_row(instance_id, lock=lock)
-    target = db.session.get(ModelVersion, target_version_id) if target_version_id is not None else None
+    target = db.session.get(ModelVersion, target_version_id) if fits_integer(target_version_id) else None
     result = Plan(row, target)
     if target is None:
         result.reasons.append(f"目标版本 {target_version_id} 不存在")

@@ -20,7 +20,7 @@ from engine.errors import Conflict, EngineError, Forbidden, Invalid, NotFound
 from engine.models import AuditEvent, Incident, Instance, ModelFile, ModelVersion, ProcessSpec, TaskIndex
 
 from ..auth import actor_of
-from ..services import get_or_404, iso, now_naive, page_of
+from ..services import db_int, get_or_404, iso, now_naive, page_of
 from ..services import models as model_service
 from ..services.access import (may_act, may_model, may_monitor,  # noqa: F401  (the pages ask svc.may_act)
                                require_admin, require_modeller, require_monitor)
@@ -51,10 +51,10 @@ def _overdue():
 
 
 def _int(value, field, label):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
+    number = db_int(value)
+    if number is None:
         raise Invalid(f"{label}筛选条件无效", fields={field: "须为整数"})
+    return number
 
 
 def _filtered(filters):
@@ -315,9 +315,8 @@ def bulk(user, ids, action, reason="", version_id=None):
         raise Invalid("请选择 1–200 个实例", fields={"ids": "请选择实例"})
     results = []
     for raw in ids:
-        try:
-            instance_id = int(raw)
-        except (TypeError, ValueError):
+        instance_id = db_int(raw)
+        if instance_id is None:
             results.append({"id": raw, "ok": False, "message": "实例编号无效"})
             continue
         try:
@@ -510,12 +509,19 @@ def save_draft(user, name, content, base_version_id=None, draft_id=None, note=No
     """Create or update a draft and return (draft, problems). A draft with problems is kept (it is a draft)."""
     require_modeller(user)
     name, content = _clean_name(name), _clean_content(content)
+    if base_version_id is not None:
+        if isinstance(base_version_id, bool) or not isinstance(base_version_id, int):
+            raise Invalid("基础版本须为版本编号", fields={"base_version_id": "须为整数"})
+        get_or_404(ModelVersion, base_version_id, "基础版本不存在")
+    if note is not None and not isinstance(note, str):
+        raise Invalid("说明须为文字", fields={"note": "须为文字"})
     problems = validate_change(user, name, content)
     now = now_naive()
     with runtime.unit_of_work():
         draft = None
         if draft_id:
-            draft = db.session.get(ModelDraft, int(draft_id))
+            key = db_int(draft_id)
+            draft = db.session.get(ModelDraft, key) if key is not None else None
             if draft is None or draft.status != "open":
                 raise NotFound("草稿不存在或已部署")
             if draft.author != user.username and "admin" not in user.groups:
@@ -637,7 +643,10 @@ def compare(old_text, new_text, name):
 
 def compare_draft(user, draft_id, version_id=None):
     draft = get_draft(user, draft_id)
-    version = db.session.get(ModelVersion, version_id) if version_id else registry.latest_version()
+    if version_id:
+        version = db.session.get(ModelVersion, version_id) if db_int(version_id) is not None else None
+    else:
+        version = registry.latest_version()
     old = None
     if version is not None:
         row = db.session.execute(select(ModelFile).filter_by(version_id=version.id, name=draft.name)).scalar()

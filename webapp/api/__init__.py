@@ -14,6 +14,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 PUBLIC_ENDPOINTS = {"api.issue_token", "api.openapi"}
 MAX_PER_PAGE = 100
+MAX_PAGE = 2**31 - 1
 
 
 class BadRequest(EngineError):
@@ -72,6 +73,8 @@ def paging():
             raise BadRequest(f"{name} 须为正整数", fields={name: "须为正整数"})
         if value < 1:
             raise BadRequest(f"{name} 须为正整数", fields={name: "须为正整数"})
+        if value > MAX_PAGE:  # the offset of a larger page would not fit the database's integers
+            raise BadRequest(f"{name} 过大", fields={name: f"不能超过 {MAX_PAGE}"})
         out.append(value)
     return out[0], min(out[1], MAX_PER_PAGE)
 

@@ -20,10 +20,15 @@ def _month():
 
 def _year():
     raw = request.args.get("year")
+    if not raw:
+        return reports.clock.today().year
     try:
-        return int(raw) if raw else reports.clock.today().year
+        year = int(raw)
     except ValueError:
         raise BadRequest("year 须为年份数字", fields={"year": "须为年份数字"})
+    if not 1 <= year <= 9999:  # a calendar year; beyond it no date exists and no column holds it
+        raise BadRequest("year 须为 1–9999 之间的年份", fields={"year": "须为 1–9999 之间的年份"})
+    return year
 
 
 def _xlsx(content, filename):

@@ -12,6 +12,7 @@ from engine.models import Instance, Submission, TaskIndex
 from engine.settings import set_setting
 
 from ..models import Department, Project
+from ..services import db_int
 from . import reports
 from .models import AnnualPlan, AnnualPlanEntry, AssetChange, Bulletin, Inspection, SanctionApplied
 
@@ -130,7 +131,8 @@ def open_inspection(user, data):
     errors = forms.validate(schema, data)
     if errors:
         raise Invalid("督查信息填写有误", fields=errors)
-    project = db.session.get(Project, data["project_id"])
+    key = db_int(data["project_id"])
+    project = db.session.get(Project, key) if key is not None else None
     if project is None:
         raise NotFound("项目不存在")
     busy = db.session.execute(select(Inspection.id).where(Inspection.project_id == project.id,

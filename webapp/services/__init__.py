@@ -9,6 +9,23 @@ from engine import clock
 from engine.errors import NotFound
 
 
+def db_int(value):
+    """`value` as an int an INTEGER column can hold, or None: not a whole number, or out of that range.
+
+    Ids and numbers from requests go through it before they reach a query: SQLite cannot bind an int of more
+    than 64 bits at all and PostgreSQL refuses one above int4 in an INTEGER column, both as a 500.
+    """
+    from engine.db import fits_integer
+
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        return None
+    return number if fits_integer(number) else None
+
+
 def iso(value):
     """A stored naive-UTC datetime as ISO 8601 in Beijing time (None stays None)."""
     if value is None:
@@ -36,7 +53,7 @@ def get_or_404(model, key, message):
     """The row of `model` with this primary key, or NotFound(message)."""
     from engine.db import db
 
-    row = db.session.get(model, key)
+    row = None if isinstance(key, int) and db_int(key) is None else db.session.get(model, key)
     if row is None:
         raise NotFound(message)
     return row

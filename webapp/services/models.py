@@ -40,7 +40,9 @@ def get_version(user, version_id):
 
 def model_path(name):
     """Where an uploaded file goes: bpmn/x.bpmn, bpmn/x.dmn or forms/x.json; None when not a model file."""
-    name = (name or "").replace("\\", "/").strip("/")
+    if not isinstance(name, str):
+        return None
+    name = name.replace("\\", "/").strip("/")
     parts = name.split("/")
     if len(parts) > 2 or any(p in ("", ".", "..") or p.startswith(".") for p in parts):
         return None

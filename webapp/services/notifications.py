@@ -5,7 +5,7 @@ from engine.db import db
 from engine.errors import Invalid
 from engine.models import Notification, NotificationRead
 
-from . import iso, now_naive, page_of
+from . import db_int, iso, now_naive, page_of
 
 KIND_LABELS = {"reminder": "提醒", "overdue": "逾期", "supervise": "督办"}
 
@@ -49,6 +49,7 @@ def mark_read(user, ids):
     if ids is not None:
         if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
             raise Invalid("ids 须为通知编号列表", fields={"ids": "须为整数列表"})
+        ids = [i for i in ids if db_int(i) is not None]  # beyond INTEGER no notification has that id
         if not ids:
             return
     query = select(Notification.id).where(_mine(user), _unread(user))

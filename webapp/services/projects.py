@@ -12,7 +12,7 @@ from engine.errors import Forbidden, Invalid, NotFound
 from engine.models import AuditEvent, Instance, Submission, TaskIndex
 
 from ..models import Department, Project
-from . import iso, now_naive, page_of, visibility
+from . import db_int, iso, now_naive, page_of, visibility
 
 LIFECYCLE_PROCESS = "lifecycle"  # overridable with app.config["EGOV_LIFECYCLE_PROCESS"] (tests)
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -145,10 +145,10 @@ def list_projects(user, filters=None, page=1, per_page=20):
     if seen is not None:
         query = query.where(seen)
     if filters.get("year") not in (None, ""):
-        try:
-            query = query.where(Project.build_year == int(filters["year"]))
-        except (TypeError, ValueError):
+        year = db_int(filters["year"])
+        if year is None:
             raise Invalid("年度筛选条件无效", fields={"year": "须为年份数字"})
+        query = query.where(Project.build_year == year)
     stage = filters.get("stage")
     if stage:
         if stage == roles.ENDED:
@@ -175,10 +175,8 @@ def list_projects(user, filters=None, page=1, per_page=20):
 
 def get_project(user, project_id):
     """The project, or NotFound when it does not exist or the user may not see it."""
-    try:
-        project = db.session.get(Project, int(project_id))
-    except (TypeError, ValueError):
-        project = None
+    key = db_int(project_id)
+    project = db.session.get(Project, key) if key is not None else None
     if project is None or not visibility.may_see_project(user.groups, project):
         raise NotFound("项目不存在或无权查看")
     return project

@@ -7,7 +7,7 @@ from engine.errors import Invalid, NotFound
 from engine.models import Instance, TaskIndex
 
 from ..models import Project
-from . import iso, now_naive, page_of
+from . import db_int, iso, now_naive, page_of
 
 SOON_WORKDAYS = 5  # a deadline this many working days away shows as 临期 (SPEC §7 reminder)
 
@@ -36,10 +36,10 @@ def _conditions(user, filters):
     """The WHERE clauses the filters of the work queue add."""
     where = []
     if filters.get("project_id") not in (None, ""):
-        try:
-            where.append(TaskIndex.project_id == int(filters["project_id"]))
-        except (TypeError, ValueError):
+        project_id = db_int(filters["project_id"])
+        if project_id is None:
             raise Invalid("项目筛选条件无效", fields={"project_id": "须为项目编号"})
+        where.append(TaskIndex.project_id == project_id)
     now = now_naive()
     if _truthy(filters.get("overdue")):
         where += [TaskIndex.due_at.is_not(None), TaskIndex.due_at <= now]
