@@ -102,3 +102,19 @@ def test_openapi_schemas_describe_real_responses(api, simple):
     check("List", api.as_("sgj").get("/api/projects").get_json())
     check("Error", api.as_("sgj").get("/api/projects/999").get_json())
     Draft202012Validator.check_schema(schemas["Task"])
+
+
+def test_document_describes_what_the_routes_answer(api):
+    """Found by tests/api/test_fuzz.py: downloads answer with the file's own type; reason/body errors are 422;
+    ids and years in the query are integers; page has the bound the API enforces."""
+    from webapp.services.files import CONTENT_TYPES
+
+    doc = api.client.get("/api/openapi.json").get_json()
+    download = doc["paths"]["/api/files/{file_id}"]["get"]["responses"]["200"]["content"]
+    assert {t.split(";")[0] for t in CONTENT_TYPES.values()} <= set(download)
+    for action in ("suspend", "resume", "terminate"):
+        assert "422" in doc["paths"][f"/api/instances/{{instance_id}}/{action}"]["post"]["responses"]
+    params = {p["name"]: p["schema"] for p in doc["paths"]["/api/tasks"]["get"]["parameters"]}
+    assert params["project_id"]["type"] == "integer" and params["page"]["maximum"] == 2**31 - 1
+    r = api.as_("sgj").get(f"/api/tasks?page={2**31}")
+    assert r.status_code == 400 and "page" in r.get_json()["fields"]

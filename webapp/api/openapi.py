@@ -2,13 +2,14 @@
 against the routes. Another area's routes_*.py adds its paths with OPENAPI_PATHS (or PATHS.update), built
 with `operation`.
 """
+from ..services.files import CONTENT_TYPES
 from . import bp
 
 REF = lambda name: {"$ref": f"#/components/schemas/{name}"}  # noqa: E731
 ERRORS = {code: {"description": text, "content": {"application/json": {"schema": REF("Error")}}}
           for code, text in (("400", "请求格式错误"), ("401", "未登录或令牌无效"), ("403", "无权操作"),
                              ("404", "不存在或无权查看"), ("409", "状态冲突"), ("422", "数据校验未通过"))}
-PAGING = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+PAGING = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1, "default": 1}},
           {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}}]
 
 
@@ -33,6 +34,10 @@ def _path(name, type_="integer"):
 
 def _query(*names):
     return [{"name": n, "in": "query", "schema": {"type": "string"}} for n in names]
+
+
+def _int_query(*names):
+    return [{"name": n, "in": "query", "schema": {"type": "integer"}} for n in names]
 
 
 def _list_of(name):
@@ -62,14 +67,15 @@ PATHS = {
                         "budget_wan": {"type": ["number", "null"], "minimum": 0}}},
                     errors=("400", "401", "403", "422")),
         "get": _op("项目列表（按可见范围）", "projects", _list_of("Project"),
-                   params=PAGING + _query("year", "stage", "department", "status", "overdue", "q"),
+                   params=PAGING + _int_query("year") + _query("stage", "department", "status", "overdue", "q"),
                    errors=("400", "401", "422")),
     },
     "/api/projects/{project_id}": {"get": _op("项目详情：待办任务、历史、已提交表单", "projects", REF("ProjectDetail"),
                                               params=[_path("project_id")])},
     "/api/tasks": {"get": _op("我的及本组待办（done=1：已办）", "tasks", _list_of("Task"),
-                              params=PAGING + _query("done", "project_id", "overdue", "soon", "mine", "unassigned",
-                                                     "stage", "q"), errors=("400", "401", "422"))},
+                              params=PAGING + _int_query("project_id") + _query("done", "overdue", "soon", "mine",
+                                                                                  "unassigned", "stage", "q"),
+                              errors=("400", "401", "422"))},
     "/api/tasks/{task_id}": {"get": _op("任务详情，含表单 JSON Schema 与预填数据", "tasks", REF("TaskDetail"),
                                         params=[TASK_ID])},
     "/api/tasks/{task_id}/claim": {"post": _op("签收任务", "tasks", REF("Task"), params=[TASK_ID],
@@ -81,11 +87,11 @@ PATHS = {
     "/api/tasks/{task_id}/draft": {"post": _op("保存草稿", "tasks", OBJ, params=[TASK_ID], body=DATA,
                                                errors=("400", "401", "403", "404", "409", "422"))},
     "/api/instances": {"get": _op("流程实例列表（管理员）", "admin", _list_of("Instance"),
-                                  params=PAGING + _query("status", "process", "project_id"),
+                                  params=PAGING + _query("status", "process") + _int_query("project_id"),
                                   errors=("400", "401", "403", "422"))},
     "/api/instances/{instance_id}": {"get": _op("流程实例详情（管理员）", "admin", REF("Instance"), params=[INSTANCE_ID])},
     **{f"/api/instances/{{instance_id}}/{action}": {"post": _op(label, "admin", REF("Instance"), params=[INSTANCE_ID],
-                                                                body=REASON, errors=("400", "401", "403", "404", "409"))}
+                                                                body=REASON, errors=("400", "401", "403", "404", "409", "422"))}
        for action, label in (("suspend", "挂起实例"), ("resume", "恢复实例"), ("terminate", "终止实例"))},
     "/api/incidents": {"get": _op("故障列表（管理员）", "admin", _list_of("Incident"), params=PAGING + _query("status"),
                                   errors=("400", "401", "403", "422"))},
@@ -113,8 +119,8 @@ PATHS = {
                                                     "project_id": {"type": "integer"}}}}}},
                                errors=("400", "401", "404", "422"))},
     "/api/files/{file_id}": {"get": {**_op("下载文件（须能查看其所属项目）", "files", params=[_path("file_id", "string")]),
-                                     "responses": {"200": {"description": "文件内容",
-                                                           "content": {"application/octet-stream": {}}},
+                                     "responses": {"200": {"description": "文件内容（按文件类型）",
+                                                           "content": {t.split(";")[0]: {} for t in CONTENT_TYPES.values()}},
                                                    **{c: ERRORS[c] for c in ("401", "404")}}}},
     "/api/notifications": {"get": _op("我的提醒、逾期与督办通知", "notifications", _list_of("Notification"),
                                       params=PAGING + _query("unread"), errors=("400", "401"))},

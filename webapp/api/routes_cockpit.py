@@ -169,7 +169,7 @@ _ERROR_TEXT = {"400": "请求格式错误", "401": "未登录或令牌无效", "
                "409": "状态冲突", "422": "数据校验未通过"}
 OBJ = {"type": "object"}
 REASON = {"type": "object", "properties": {"reason": {"type": "string"}}}
-PAGING = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+PAGING = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1, "default": 1}},
           {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}}]
 
 
@@ -199,7 +199,10 @@ def _list_of(schema):
 INSTANCE_ID, TASK_ID = _path("instance_id"), _path("task_id", "string")
 
 _ADMIN_ERR = ("400", "401", "403", "404", "409", "422")
-_FILTER_PARAMS = _query(*FILTERS)
+_INT_FILTERS = ("version", "project_id")
+_FILTER_PARAMS = [{"name": n, "in": "query", "schema": {"type": "integer" if n in _INT_FILTERS else "string"}}
+                  for n in FILTERS]
+_VERSION_QUERY = [{"name": "version_id", "in": "query", "schema": {"type": "integer"}}]
 _DRAFT = {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
                                            "author": {"type": "string"}, "status": {"type": "string"},
                                            "base_version_id": {"type": ["integer", "null"]}}}
@@ -215,7 +218,7 @@ OPENAPI_PATHS = {
     "/api/instances/{instance_id}/overview": {"get": _op("监控：实例全貌（流程图与标记、待办及数据、定时器、审计、故障、迁移判断）",
                                                          "cockpit", OBJ, params=[INSTANCE_ID])},
     "/api/instances/{instance_id}/migration": {"get": _op("能否迁移到某版本（默认最新）及原因", "cockpit", OBJ,
-                                                          params=[INSTANCE_ID, *_query("version_id")],
+                                                          params=[INSTANCE_ID, *_VERSION_QUERY],
                                                           errors=("400", "401", "403", "404"))},
     "/api/instances/{instance_id}/migrate": {"post": _op("迁移实例到某版本（默认最新；管理员）", "cockpit", OBJ,
                                                          params=[INSTANCE_ID], errors=_ADMIN_ERR,
@@ -259,7 +262,7 @@ OPENAPI_PATHS = {
         "delete": _op("删除草稿", "models", status="204", params=[_DRAFT_ID]),
     },
     "/api/drafts/{draft_id}/compare": {"get": _op("草稿与已部署版本的差异（元素增删改与文本差异）", "models", OBJ,
-                                                  params=[_DRAFT_ID, *_query("version_id")])},
+                                                  params=[_DRAFT_ID, *_VERSION_QUERY])},
     "/api/drafts/deploy": {"post": _op("以最新版本的全部文件加草稿部署为新版本（业务分析员、管理员）", "models",
                                        _ref("ModelVersion"), "201",
                                        body={"type": "object", "required": ["drafts"], "properties": {
