@@ -183,6 +183,9 @@ def test_form_preview(api, db, deployed):
     r = api.as_("analyst").post("/api/forms/preview", json={"schema": '{"type": "nonsense"}'})
     assert r.get_json()["problems"]
     assert api.as_("dept_gaj").post("/api/forms/preview", json={"schema": schema}).status_code == 403
+    # found by tests/api/test_fuzz.py: a schema that is neither an object nor JSON text was a 500
+    r = api.as_("analyst").post("/api/forms/preview", json={"schema": 3.4e38})
+    assert r.status_code == 400 and "schema" in r.get_json()["fields"]
 
 
 def test_openapi_lists_the_cockpit_routes(app, api):

@@ -155,7 +155,10 @@ def form_preview():
     data = body.get("data")
     if data is not None and not isinstance(data, dict):
         raise BadRequest("data 须为对象", fields={"data": "须为对象"})
-    return svc.preview_form(user(), body.get("schema"), data)
+    schema = body.get("schema")
+    if schema is not None and not isinstance(schema, (dict, str)):
+        raise BadRequest("schema 须为对象或 JSON 文本", fields={"schema": "须为对象或 JSON 文本"})
+    return svc.preview_form(user(), schema, data)
 
 
 # ---------------------------------------------------------------- OpenAPI entries of the routes above
