@@ -128,3 +128,22 @@ def test_model_file_names_must_be_text(api, real_model):
     body = _is_error(api.as_("analyst").post("/api/drafts", json={"name": "forms/x.schema.json", "content": "{}",
                                                                   "note": {"a": 1}}), 422)
     assert "note" in body["fields"]
+
+
+def test_nul_characters_are_refused_before_they_reach_the_database(api, real_model, db):
+    """Found by tests/api/test_fuzz.py on PostgreSQL: a NUL (U+0000) in a login name, a filter or a path id was
+    a 500 there ("A string literal cannot contain NUL") and was kept silently by SQLite."""
+    from .conftest import counts
+
+    project = new_project(api)
+    before = counts(db)
+    r = api.client.post("/api/auth/token", json={"username": "\x00sgj", "password": "x"})
+    _is_error(r, 400, "bad_request")
+    assert _is_error(api.as_("admin").get("/api/cockpit/instances?department=%00gaj"), 400)["fields"] == {
+        "department": "含有空字符"}
+    _is_error(api.as_("dept_gaj").get("/api/tasks?stage=%0C%00"), 400)
+    _is_error(api.as_("dept_gaj").get("/api/tasks/abc%00"), 404)
+    _is_error(api.as_("dept_gaj").post("/api/projects", json={"name": "视频\x00云", "build_year": 2027}), 400)
+    _is_error(api.as_("dept_gaj").post("/api/files", data={"file": (io.BytesIO(b"hello"), "a\x00.txt")}), 400)
+    _is_error(api.client.get("/api/tasks?q=%00"), 401)  # authentication first
+    assert counts(db) == before and project

@@ -6,7 +6,7 @@ Authentication: `Authorization: Bearer <token>` from POST /api/auth/token, or th
 from flask import Blueprint, current_app, g, request
 from flask_login import current_user
 
-from engine.errors import EngineError
+from engine.errors import EngineError, NotFound
 
 from ..auth import Unauthorized, bearer_token, current_account, user_for_token
 
@@ -35,6 +35,31 @@ def _authenticate():
     _csrf_for_session()
 
 
+@bp.before_request
+def _refuse_nul():
+    """NUL (U+0000) is in no name, id or text of ours, and PostgreSQL cannot store or compare it (a 500 there,
+    kept silently by SQLite): refused up front, after authentication, in the path (404), query or form (400).
+    JSON bodies are checked by json_body()."""
+    if "\x00" in request.path:
+        raise NotFound("请求的资源不存在")
+    texts = [*request.args.items(multi=True)]
+    if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        texts += [*request.form.items(multi=True), *((k, f.filename or "") for k, f in request.files.items(multi=True))]
+    for key, value in texts:
+        if "\x00" in key or "\x00" in value:
+            raise BadRequest("请求中含有空字符（NUL），请删除后重试", fields={key.replace("\x00", ""): "含有空字符"})
+
+
+def _has_nul(value):
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def _csrf_for_session():
     """Cookie-authenticated writes need the CSRF token like any form post; bearer calls do not."""
     config = current_app.config
@@ -59,6 +84,8 @@ def json_body():
         raise BadRequest("请求体不是有效的 JSON")
     if not isinstance(data, dict):
         raise BadRequest("请求体须为 JSON 对象")
+    if _has_nul(data):
+        raise BadRequest("请求体中含有空字符（NUL），请删除后重试")
     return data
 
 
