@@ -147,3 +147,13 @@ def test_nul_characters_are_refused_before_they_reach_the_database(api, real_mod
     _is_error(api.as_("dept_gaj").post("/api/files", data={"file": (io.BytesIO(b"hello"), "a\x00.txt")}), 400)
     _is_error(api.client.get("/api/tasks?q=%00"), 401)  # authentication first
     assert counts(db) == before and project
+
+
+def test_a_multipart_part_without_a_name_is_not_a_500(api):
+    """Found by the fuzzer: the NUL check met a form part whose Content-Disposition has no name."""
+    body = (b"--b\r\nContent-Disposition: form-data\r\n\r\nx\r\n"
+            b"--b\r\nContent-Disposition: form-data; filename=\"a.txt\"\r\n\r\nhello\r\n--b--\r\n")
+    for path in ("/api/files", "/api/models"):
+        r = api.as_("analyst").post(path, data=body, content_type="multipart/form-data; boundary=b")
+        assert r.status_code in (400, 422), (path, r.status_code, r.get_json())
+        _is_error(r, r.status_code)

@@ -112,6 +112,8 @@ def test_document_describes_what_the_routes_answer(api):
     doc = api.client.get("/api/openapi.json").get_json()
     download = doc["paths"]["/api/files/{file_id}"]["get"]["responses"]["200"]["content"]
     assert {t.split(";")[0] for t in CONTENT_TYPES.values()} <= set(download)
+    for path, method in (("/api/cockpit/counts", "get"), ("/api/drafts", "get"), ("/api/reports/rules", "put")):
+        assert "400" in doc["paths"][path][method]["responses"]  # unreadable query or body, NUL characters
     for action in ("suspend", "resume", "terminate"):
         assert "422" in doc["paths"][f"/api/instances/{{instance_id}}/{action}"]["post"]["responses"]
     params = {p["name"]: p["schema"] for p in doc["paths"]["/api/tasks"]["get"]["parameters"]}

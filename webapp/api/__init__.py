@@ -46,6 +46,7 @@ def _refuse_nul():
     if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
         texts += [*request.form.items(multi=True), *((k, f.filename or "") for k, f in request.files.items(multi=True))]
     for key, value in texts:
+        key, value = key or "", value or ""  # a multipart part may come without a name
         if "\x00" in key or "\x00" in value:
             raise BadRequest("请求中含有空字符（NUL），请删除后重试", fields={key.replace("\x00", ""): "含有空字符"})
 

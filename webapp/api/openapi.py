@@ -199,7 +199,23 @@ def document():
     paths = dict(PATHS)
     for module in ROUTE_MODULES:
         paths.update(getattr(module, "OPENAPI_PATHS", {}))
-    return {**DOCUMENT, "paths": dict(sorted(paths.items()))}
+    return {**DOCUMENT, "paths": {path: {method: _api_wide(op) for method, op in ops.items()}
+                                  for path, ops in sorted(paths.items())}}
+
+
+def _api_wide(operation):
+    """The answers webapp.api gives every operation: 400 for a query or body it cannot read (bad JSON, NUL
+    characters), 404 for a path id that matches nothing."""
+    where = {p.get("in") for p in operation.get("parameters", ())}
+    extra = {}
+    if "query" in where or "requestBody" in operation:
+        extra["400"] = ERRORS["400"]
+    if "path" in where:
+        extra["404"] = ERRORS["404"]
+    missing = {code: answer for code, answer in extra.items() if code not in operation["responses"]}
+    if not missing:
+        return operation
+    return {**operation, "responses": dict(sorted({**operation["responses"], **missing}.items()))}
 
 
 @bp.get("/openapi.json", endpoint="openapi")
