@@ -54,6 +54,15 @@ def register(app):
         register_views(app)
     _register_areas(app)
 
+    @app.before_request
+    def _refuse_nul_in_pages():
+        """The pages get the API's rule (webapp.api): NUL is in no name, id or text of ours, and
+        PostgreSQL cannot store or compare it. The API checks after authentication, itself."""
+        if not request.path.startswith("/api"):
+            from .api import refuse_nul
+
+            refuse_nul()
+
     @app.after_request
     def _security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -10,6 +10,7 @@ from engine.db import db
 from engine.errors import EngineError, Forbidden, ModelInvalid
 
 from . import services as svc
+from ..views.common import int_arg
 
 bp = Blueprint("modeler", __name__, url_prefix="/modeler", template_folder="templates")
 
@@ -31,9 +32,9 @@ def _source():
     """(name, content, version_id, draft) from ?draft= or ?version=&file=."""
     user = _user()
     if request.args.get("draft"):
-        draft = svc.get_draft(user, request.args.get("draft", type=int) or 0)
+        draft = svc.get_draft(user, int_arg(request.args, "draft") or 0)
         return draft.name, draft.content, draft.base_version_id, draft
-    version_id = request.args.get("version", type=int) or getattr(registry.latest_version(), "id", None)
+    version_id = int_arg(request.args, "version") or getattr(registry.latest_version(), "id", None)
     name = request.args.get("file") or "bpmn/lifecycle.bpmn"
     if version_id is None:
         abort(404)
@@ -45,7 +46,7 @@ def index():
     user = _user()
     versions = svc.versions(user)
     latest = versions[0] if versions else None
-    selected = request.args.get("version", type=int) or (latest["id"] if latest else None)
+    selected = int_arg(request.args, "version") or (latest["id"] if latest else None)
     files = sorted(svc.version_files(selected)) if selected else []
     return render_template("modeler/index.html", versions=versions, selected=selected, latest=latest,
                            diagrams=[f for f in files if f.startswith("bpmn/")],
@@ -85,7 +86,7 @@ def download():
 def compare(draft_id):
     user = _user()
     draft = svc.get_draft(user, draft_id)
-    diff = svc.compare_draft(user, draft_id, request.args.get("version", type=int))
+    diff = svc.compare_draft(user, draft_id, int_arg(request.args, "version"))
     return render_template("modeler/compare.html", draft=svc.draft_dict(draft), diff=diff,
                            problems=svc.validate_change(user, draft.name, draft.content, draft.author)
                            if draft.status == "open" else [])

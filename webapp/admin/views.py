@@ -12,6 +12,7 @@ from engine.errors import EngineError, Forbidden
 from engine.models import Incident, Instance
 
 from . import services as svc
+from ..views.common import int_arg, page_args
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 FILTER_KEYS = ("state", "stage", "department", "version", "process", "overdue", "project_id")
@@ -30,12 +31,6 @@ def _user():
     return current_user._get_current_object()
 
 
-def _page_args():
-    page = max(request.args.get("page", type=int) or 1, 1)
-    per_page = min(max(request.args.get("per_page", type=int) or 20, 1), 100)
-    return page, per_page
-
-
 def _departments():
     from ..models import Department
 
@@ -47,7 +42,7 @@ def _departments():
 def index():
     user = _user()
     filters = {k: request.args[k] for k in FILTER_KEYS if request.args.get(k)}
-    page, per_page = _page_args()
+    page, per_page = page_args()
     rows, total = svc.list_instances(user, filters, page, per_page)
     counts = svc.counts(user, filters)
     versions = db.session.execute(select(registry.ModelVersion.id).order_by(registry.ModelVersion.id.desc())).scalars().all()
@@ -111,7 +106,7 @@ def bulk():
 @bp.post("/tasks/<task_id>/data")
 def task_data(task_id):
     user = _user()
-    instance_id = request.form.get("instance_id", type=int)
+    instance_id = int_arg(request.form, "instance_id")
     try:
         data = json.loads(request.form.get("data") or "{}")
         svc.edit_task_data(user, task_id, data, request.form.get("reason", ""))
@@ -130,7 +125,7 @@ def task_data(task_id):
 @bp.post("/tasks/<task_id>/reassign")
 def task_reassign(task_id):
     user = _user()
-    instance_id = request.form.get("instance_id", type=int)
+    instance_id = int_arg(request.form, "instance_id")
     try:
         svc.reassign_task(user, task_id, (request.form.get("username") or "").strip(), request.form.get("reason", ""))
     except Forbidden:
@@ -144,7 +139,7 @@ def task_reassign(task_id):
 
 @bp.get("/incidents")
 def incidents():
-    page, per_page = _page_args()
+    page, per_page = page_args()
     status = request.args.get("status", "open")
     rows, total = svc.list_incidents(_user(), status if status in svc.INCIDENT_STATUSES else None, page, per_page)
     return render_template("admin/incidents.html", items=[svc.incident_dict(i) for i in rows], total=total,

@@ -36,7 +36,7 @@ def _authenticate():
 
 
 @bp.before_request
-def _refuse_nul():
+def refuse_nul():
     """NUL (U+0000) is in no name, id or text of ours, and PostgreSQL cannot store or compare it (a 500 there,
     kept silently by SQLite): refused up front, after authentication, in the path (404), query or form (400).
     JSON bodies are checked by json_body()."""

@@ -11,6 +11,7 @@ from engine.errors import EngineError
 
 from ..models import Department
 from . import actions, reports
+from ..views.common import int_arg
 
 bp = Blueprint("oversight", __name__, url_prefix="/oversight",
                template_folder=str(Path(__file__).resolve().parent / "templates"))
@@ -222,7 +223,7 @@ def department(code):
 @bp.get("/plan")
 def plan():
     reports.scope(_user())
-    year = request.args.get("year", type=int) or reports.clock.today().year
+    year = int_arg(request.args, "year") or reports.clock.today().year
     return render_template("oversight/plan.html", plan=reports.plan(year), year=year, is_sgj=_is_sgj(),
                            principles=reports.PRINCIPLES)
 
@@ -243,7 +244,7 @@ def publish_plan(year):
 
 @bp.get("/funds")
 def funds():
-    year = request.args.get("year", type=int)
+    year = int_arg(request.args, "year")
     data = reports.funds(year, reports.scope(_user()))
     return render_template("oversight/funds.html", data=data, year=year,
                            may_request=any(g.startswith("dept:") for g in current_user.groups))

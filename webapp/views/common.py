@@ -69,10 +69,20 @@ def safe_next(target, default):
     return target
 
 
+def int_arg(source, name):
+    """An integer from a query string or form that a database INTEGER can hold, else None."""
+    from ..services import db_int
+
+    return db_int(source.get(name, ""))
+
+
 def page_args(default_per_page=20):
-    page = request.args.get("page", type=int) or 1
-    per_page = request.args.get("per_page", type=int) or default_per_page
-    return max(page, 1), min(max(per_page, 1), 100)
+    """(page, per_page) of a list page: page ≥ 1 and within the database's integers, per_page 1–100."""
+    from ..api import MAX_PAGE
+
+    page = int_arg(request.args, "page") or 1
+    per_page = int_arg(request.args, "per_page") or default_per_page
+    return min(max(page, 1), MAX_PAGE), min(max(per_page, 1), 100)
 
 
 def url_if(endpoint, **values):

@@ -7,7 +7,7 @@ from flask import Blueprint, jsonify, request, send_file
 from engine.db import db
 from engine.errors import Invalid
 
-from .common import require_login, user
+from .common import int_arg, require_login, user
 
 bp = Blueprint("files", __name__)
 bp.before_request(require_login)
@@ -20,7 +20,7 @@ def upload():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise Invalid("请选择要上传的文件")
-    project_id = request.form.get("project_id", type=int)
+    project_id = int_arg(request.form, "project_id")
     stored = store_upload(user(), upload, project_id=project_id)
     return jsonify({"id": stored.id, "filename": stored.filename, "size": stored.size}), 201
 

@@ -9,7 +9,7 @@ from engine.errors import Invalid
 from engine.models import Instance, Submission, TaskIndex
 
 from .. import formrender
-from .common import fmt_dt, page_args, require_login, user
+from .common import fmt_dt, int_arg, page_args, require_login, user
 from .files import file_label
 from .taskspec import form_title, schema_for
 
@@ -154,7 +154,7 @@ def diagram(project_id):
     from webapp.services import projects as service
 
     project = service.get_project(user(), project_id)
-    instance_id = request.args.get("instance", type=int) or project.instance_id
+    instance_id = int_arg(request.args, "instance") or project.instance_id
     instance = db.session.get(Instance, instance_id) if instance_id else None
     if instance is None or instance.project_id != project.id:
         abort(404)
