@@ -3,34 +3,23 @@ the form editor and deploying. Analysts and administrators only."""
 import json
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
 from engine import registry
-from engine.db import db
 from engine.errors import EngineError, Forbidden, ModelInvalid
 
 from . import services as svc
-from ..views.common import int_arg
+from ..views.common import int_arg, require
+from ..views.common import user as signed_in
 
 bp = Blueprint("modeler", __name__, url_prefix="/modeler", template_folder="templates")
 
 
-@bp.before_request
-def _guard():
-    if not current_user.is_authenticated:
-        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-    if not svc.may_model(current_user):
-        abort(403)
-    return None
-
-
-def _user():
-    return current_user._get_current_object()
+bp.before_request(require(svc.may_model))
 
 
 def _source():
     """(name, content, version_id, draft) from ?draft= or ?version=&file=."""
-    user = _user()
+    user = signed_in()
     if request.args.get("draft"):
         draft = svc.get_draft(user, int_arg(request.args, "draft") or 0)
         return draft.name, draft.content, draft.base_version_id, draft
@@ -43,7 +32,7 @@ def _source():
 
 @bp.get("/", endpoint="index")
 def index():
-    user = _user()
+    user = signed_in()
     versions = svc.versions(user)
     latest = versions[0] if versions else None
     selected = int_arg(request.args, "version") or (latest["id"] if latest else None)
@@ -84,7 +73,7 @@ def download():
 
 @bp.get("/drafts/<int:draft_id>/compare")
 def compare(draft_id):
-    user = _user()
+    user = signed_in()
     draft = svc.get_draft(user, draft_id)
     diff = svc.compare_draft(user, draft_id, int_arg(request.args, "version"))
     return render_template("modeler/compare.html", draft=svc.draft_dict(draft), diff=diff,
@@ -95,7 +84,7 @@ def compare(draft_id):
 @bp.post("/drafts/<int:draft_id>/discard")
 def discard(draft_id):
     try:
-        svc.discard_draft(_user(), draft_id)
+        svc.discard_draft(signed_in(), draft_id)
     except Forbidden:
         raise
     except EngineError as exc:
@@ -107,7 +96,7 @@ def discard(draft_id):
 
 @bp.post("/deploy")
 def deploy():
-    user = _user()
+    user = signed_in()
     ids = request.form.getlist("drafts")
     try:
         version = svc.deploy_drafts(user, ids, request.form.get("note") or None)
@@ -128,7 +117,7 @@ def form_editor():
     if not name.endswith(".json"):
         abort(404)
     return render_template("modeler/form_edit.html", name=name, content=content, version_id=version_id,
-                           draft=draft, preview=svc.preview_form(_user(), content))
+                           draft=draft, preview=svc.preview_form(signed_in(), content))
 
 
 @bp.get("/forms/new")
@@ -138,4 +127,4 @@ def form_new():
                 "examples": [{"opinion": "同意"}]}
     content = json.dumps(template, ensure_ascii=False, indent=2)
     return render_template("modeler/form_edit.html", name="forms/new-form.schema.json", content=content,
-                           version_id=None, draft=None, preview=svc.preview_form(_user(), content), new=True)
+                           version_id=None, draft=None, preview=svc.preview_form(signed_in(), content), new=True)

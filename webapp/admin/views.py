@@ -3,7 +3,6 @@ incidents, model versions with their heat view. 数管局 and administrators rea
 import json
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from sqlalchemy import select
 
 from engine import registry
@@ -12,23 +11,14 @@ from engine.errors import EngineError, Forbidden
 from engine.models import Incident, Instance
 
 from . import services as svc
-from ..views.common import int_arg, page_args
+from ..views.common import int_arg, page_args, require
+from ..views.common import user as signed_in
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 FILTER_KEYS = ("state", "stage", "department", "version", "process", "overdue", "project_id")
 
 
-@bp.before_request
-def _guard():
-    if not current_user.is_authenticated:
-        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-    if not svc.may_monitor(current_user):
-        abort(403)
-    return None
-
-
-def _user():
-    return current_user._get_current_object()
+bp.before_request(require(svc.may_monitor))
 
 
 def _departments():
@@ -40,7 +30,7 @@ def _departments():
 @bp.get("/", endpoint="index")
 @bp.get("/instances", endpoint="instances")
 def index():
-    user = _user()
+    user = signed_in()
     filters = {k: request.args[k] for k in FILTER_KEYS if request.args.get(k)}
     page, per_page = page_args()
     rows, total = svc.list_instances(user, filters, page, per_page)
@@ -58,7 +48,7 @@ def index():
 
 @bp.get("/instances/<int:instance_id>")
 def instance(instance_id):
-    user = _user()
+    user = signed_in()
     detail = svc.instance_detail(user, instance_id)
     return render_template("admin/instance.html", i=detail, may_act=svc.may_act(user), states=svc.STATES,
                            diagram_json=json.dumps({"xml": detail["diagram"], **detail["overlays"]},
@@ -74,7 +64,7 @@ def _back(instance_id=None):
 
 @bp.post("/instances/<int:instance_id>/action")
 def instance_action(instance_id):
-    user = _user()
+    user = signed_in()
     svc.require_admin(user)
     action, reason = request.form.get("action", ""), request.form.get("reason", "")
     if action == "terminate" and not reason.strip():  # the page asks why; the API leaves it optional
@@ -93,7 +83,7 @@ def instance_action(instance_id):
 
 @bp.post("/bulk")
 def bulk():
-    user = _user()
+    user = signed_in()
     ids = request.form.getlist("ids")
     action = request.form.get("action", "")
     if not ids:
@@ -105,7 +95,7 @@ def bulk():
 
 @bp.post("/tasks/<task_id>/data")
 def task_data(task_id):
-    user = _user()
+    user = signed_in()
     instance_id = int_arg(request.form, "instance_id")
     try:
         data = json.loads(request.form.get("data") or "{}")
@@ -124,7 +114,7 @@ def task_data(task_id):
 
 @bp.post("/tasks/<task_id>/reassign")
 def task_reassign(task_id):
-    user = _user()
+    user = signed_in()
     instance_id = int_arg(request.form, "instance_id")
     try:
         svc.reassign_task(user, task_id, (request.form.get("username") or "").strip(), request.form.get("reason", ""))
@@ -141,15 +131,15 @@ def task_reassign(task_id):
 def incidents():
     page, per_page = page_args()
     status = request.args.get("status", "open")
-    rows, total = svc.list_incidents(_user(), status if status in svc.INCIDENT_STATUSES else None, page, per_page)
+    rows, total = svc.list_incidents(signed_in(), status if status in svc.INCIDENT_STATUSES else None, page, per_page)
     return render_template("admin/incidents.html", items=[svc.incident_dict(i) for i in rows], total=total,
-                           page=page, per_page=per_page, status=status, may_act=svc.may_act(_user()))
+                           page=page, per_page=per_page, status=status, may_act=svc.may_act(signed_in()))
 
 
 @bp.post("/incidents/<int:incident_id>/retry")
 def incident_retry(incident_id):
     try:
-        incident = svc.retry_incident(_user(), incident_id)
+        incident = svc.retry_incident(signed_in(), incident_id)
     except Forbidden:
         raise
     except EngineError as exc:
@@ -164,13 +154,13 @@ def incident_retry(incident_id):
 
 @bp.get("/models")
 def models():
-    user = _user()
+    user = signed_in()
     return render_template("admin/models.html", versions=svc.versions(user))
 
 
 @bp.get("/models/<int:version_id>")
 def model_heat(version_id):
-    user = _user()
+    user = signed_in()
     version = db.session.get(registry.ModelVersion, version_id)
     if version is None:
         abort(404)

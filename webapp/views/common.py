@@ -3,7 +3,7 @@ import logging
 from datetime import date, datetime, timezone
 from urllib.parse import urlsplit
 
-from flask import current_app, redirect, request, url_for
+from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from engine import clock, roles
@@ -43,6 +43,17 @@ def require_login():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     return None
+
+
+def require(may):
+    """A before_request for a blueprint of one audience: sign-in first, then `may(user)` or 403."""
+    def guard():
+        refused = require_login()
+        if refused is None and not may(current_user):
+            abort(403)
+        return refused
+
+    return guard
 
 
 def is_admin():
