@@ -85,7 +85,9 @@ def example_of(schema):
 
 
 def fill_blanks(data, example):
-    """`data` with its empty fields (also inside objects) taken from `example`."""
+    """`data` with its empty fields (also inside objects) taken from `example`.
+
+    Callers drop the schema's read-only fields from the example first (see without_read_only)."""
     out = dict(example)
     for key, value in data.items():
         if isinstance(value, dict) and isinstance(example.get(key), dict):
@@ -93,6 +95,12 @@ def fill_blanks(data, example):
         elif value not in ("", [], None) or key not in example:
             out[key] = value
     return out
+
+
+def without_read_only(schema, data):
+    """`data` minus the top-level fields the process supplies (their examples are not this project's)."""
+    props = schema.get("properties") or {}
+    return {k: v for k, v in data.items() if not (props.get(k) or {}).get("readOnly")}
 
 
 def without_files(schema, data, root=None):
@@ -163,7 +171,15 @@ def _field(schema, value, path, required, ctx):
         inner = _fields(schema, value or {}, path, ctx)
         return (f'<fieldset class="{css} group" data-path="{path}"><legend>{title}{mark}</legend>'
                 f'{help_html}{error_html}<div class="form-grid">{inner}</div></fieldset>')
-    control = _control(kind, schema, value, path, required, ctx)
+    if schema.get("readOnly") and not ctx.disabled and kind not in ("file", "files", "rows"):
+        # A value the process supplies (合同额, 上月进度, 督查处理 …): shown, not edited; the server takes the
+        # workflow's value anyway, the hidden copy only keeps a required field present.
+        shown = _view_value(schema, value, ctx)
+        control = (f'<div class="readonly-value" id="{_dom_id(path)}">{shown}</div>'
+                   f'<input type="hidden" name="{escape(path)}" value="{escape(_text(value))}">')
+        mark = ""
+    else:
+        control = _control(kind, schema, value, path, required, ctx)
     return (f'<div class="{css}" data-path="{path}"><label for="{_dom_id(path)}">{title}{mark}</label>'
             f'<div class="control">{control}{help_html}{error_html}</div></div>')
 

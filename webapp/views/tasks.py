@@ -108,7 +108,7 @@ def detail(task_id):
     action = request.form.get("action", "submit")
     if action == "example":  # fill the blanks from the schema's example; what is filled in stays
         typed, _ = formrender.parse_form(schema, request.form)
-        example = formrender.example_of(schema) or {}
+        example = formrender.without_read_only(schema, formrender.example_of(schema) or {})
         if samples_cover(schema):  # a demo system: the example's attachments exist
             flash("已按示例补全未填写的项目（含演示附件），请核对后提交", "info")
         else:  # its file ids are placeholders here: the attachments must be uploaded for real
