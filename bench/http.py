@@ -14,7 +14,7 @@ from engine.db import db
 from engine.models import Instance, TaskIndex
 from webapp.models import Project, User
 
-from .scenarios import REPO, BareStep, clear_instances, clone_instances, deployed_files, example_of, ms, p50, reset, row
+from .scenarios import REPO, BareStep, clone_instances, deployed_files, example_of, ms, p50, reset, row
 
 PASSWORD = "demo-pass-2026"
 

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from engine import clock, runtime
 from engine.db import db
-from engine.models import AuditEvent, Instance, Submission, TaskIndex
+from engine.models import AuditEvent, Submission, TaskIndex
 
-from .scenarios import REPO, clear_instances, ms, row, start
+from .scenarios import REPO, clear_instances, row, start
 
 FILL = {"amount_wan": 10, "own_funds_wan": 10, "other_funds_wan": 0}
 

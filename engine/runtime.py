@@ -12,6 +12,7 @@ from uuid import UUID
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition as SpiffMessage
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -21,9 +22,11 @@ from . import clock, forms, registry, roles, scripting
 from .audit import record
 from .db import db
 from .errors import Conflict, EngineError, Forbidden, Invalid, NotFound
-from .index import sync_task_index, due_of
+from .index import sync_task_index
 from .models import Incident, Instance, Notification, Submission, TaskIndex
 from .serialization import dump_state, load_state, new_workflow
+
+clock.install_into_spiff()  # SpiffWorkflow's timers read the engine's clock too, for every user of the engine
 
 # Workflow variables stay small (DESIGN decision 2): long texts, lists and tables stay in Submission.
 MAX_VARIABLE_TEXT = 200
@@ -308,8 +311,6 @@ def deliver_message(project_id, event_definition, payload=None, *, actor=SYSTEM,
 
 def send_message(project_id, name, payload, *, actor, owner_group=None):
     """A message from the application (e.g. a 资金拨付 request) to the project's processes."""
-    from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition as SpiffMessage
-
     with unit_of_work():
         delivered = deliver_message(project_id, SpiffMessage(name), payload, actor=actor, owner_group=owner_group)
         if not delivered:
@@ -506,9 +507,7 @@ def terminate(instance_id, actor, reason=""):
         wf.cancel()
         row.status = "terminated"
         row.ended_at = _now()
-        step = _Step(row, actor)
-        _save(step, wf)
-        row.next_timer_at = None
+        _save(_Step(row, actor), wf)  # a terminated row keeps no due timer
         record("terminate", actor.username, row.id, row.project_id, payload={"reason": reason})
         db.session.flush()
     return row
@@ -601,8 +600,3 @@ def waiting_timers(instance_id):
         due = clock.as_utc(value) if isinstance(value, str) else None
         found.append({"bpmn_id": spec.bpmn_id, "name": spec.bpmn_name, "due": due})
     return sorted(found, key=lambda t: (t["due"] is None, t["due"] or 0))
-
-
-__all__ = ["Actor", "SYSTEM", "start_instance", "complete_task", "claim_task", "unclaim_task", "suspend", "resume",
-           "terminate", "retry_incident", "edit_task_data", "reassign_task", "send_message", "save_draft",
-           "task_data", "form_schema", "get_task", "open_tasks", "waiting_timers", "unit_of_work", "due_of"]

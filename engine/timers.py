@@ -97,10 +97,3 @@ def run_due(at=None):
                     fired += 1
                 except Conflict:
                     log.info("instance %s was stepped by someone else meanwhile", instance_id)
-
-
-def next_due():
-    """When the earliest waiting timer falls due (naive UTC), or None."""
-    return db.session.execute(
-        db.select(db.func.min(Instance.next_timer_at)).where(Instance.status == "running")
-    ).scalar()

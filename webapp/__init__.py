@@ -4,7 +4,6 @@ from flask_migrate import Migrate
 from sqlalchemy import event
 from werkzeug.routing import IntegerConverter
 
-from engine import clock
 from engine.db import INT_MAX, db
 
 from . import config
@@ -20,7 +19,6 @@ def create_app(overrides=None):
     migrate.init_app(app, db, directory=str(app.config["MODEL_ROOT"] + "/migrations"))
     with app.app_context():
         _tune_sqlite(db.engine)
-    clock.install_into_spiff()
 
     from . import models  # noqa: F401  (register the domain tables with the metadata)
     from .cli import register_cli

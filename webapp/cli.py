@@ -1,6 +1,4 @@
 """Commands under `flask --app webapp`: models deploy, seed-demo, timers run-due, scheduler, clock."""
-import logging
-import time
 from datetime import datetime
 
 import click

@@ -8,7 +8,7 @@ from engine import forms, registry, runtime
 from engine.audit import record
 from engine.db import db
 from engine.errors import Conflict, Forbidden, Invalid, NotFound
-from engine.models import Instance, Submission, TaskIndex
+from engine.models import Instance, TaskIndex
 from engine.settings import set_setting
 
 from ..models import Department, Project

@@ -15,7 +15,6 @@ A refusal raises engine.errors.Invalid: unit_of_work rolls the whole completion 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from engine.db import db
 from engine.errors import Invalid
 from engine.models import Submission
 

@@ -7,7 +7,7 @@ due date and completion), Submission (every submitted form: 实施计划表, 合
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, select
 
 from engine import clock, roles
 from engine.db import db
