@@ -18,7 +18,7 @@ def test_concurrent_double_completion(app, deployed, actor, monkeypatch):
 
     # Both requests load the same state before either saves.
     barrier = threading.Barrier(2, timeout=3)
-    real_workflow = runtime._workflow
+    real_workflow = runtime.tasks._workflow
 
     def loaded_together(instance_row):
         wf = real_workflow(instance_row)
@@ -28,7 +28,7 @@ def test_concurrent_double_completion(app, deployed, actor, monkeypatch):
             pass  # PostgreSQL's row lock holds the second back: it loads after the first commits
         return wf
 
-    monkeypatch.setattr(runtime, "_workflow", loaded_together)
+    monkeypatch.setattr(runtime.tasks, "_workflow", loaded_together)  # complete_task loads through it
     results = {}
 
     def complete(name, amount):

@@ -1,0 +1,100 @@
+"""Starting instances and routing the messages they throw to the project's other instances."""
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition as SpiffMessage
+from SpiffWorkflow.util.task import TaskState
+
+from .. import registry, scripting
+from ..audit import record
+from ..db import db
+from ..errors import Conflict
+from ..models import Instance
+from ..serialization import new_workflow
+from .state import SYSTEM, _advance, _load_row, _now, _save, _status_refusal, _Step, _workflow, unit_of_work
+
+MAX_MESSAGE_HOPS = 20
+
+
+def _step_instance(instance_id, actor, action, *, allowed=("running", "incident"), completed=None):
+    return _step_row(_load_row(instance_id, lock=True), actor, action, allowed=allowed, completed=completed)
+
+
+def _step_row(row, actor, action, *, allowed=("running", "incident"), completed=None):
+    """Load the workflow of a row already read (and locked), run `action` and engine steps, save."""
+    if row.status not in allowed:
+        raise Conflict(_status_refusal(row.status))
+    wf = _workflow(row)
+    step = _Step(row, actor)
+    _advance(wf, step, before=action)
+    events = _save(step, wf, completed=completed)
+    _route(row, events, actor)
+    return row, wf
+
+
+def start_instance(process_id, *, actor=SYSTEM, project_id=None, owner_group=None, data=None,
+                   version=None, parent_id=None, start_event=None, hops=0):
+    """Start `process_id` for a project; returns the saved Instance row."""
+    version = version or registry.require_latest_version()
+    spec, subs = registry.load_specs(version.id, process_id)
+    wf = new_workflow(spec, subs, scripting.make_script_engine())
+    for task in wf.get_tasks(state=TaskState.READY):
+        task.data.update(data or {})
+    now = _now()
+    row = Instance(version_id=version.id, process_id=process_id, project_id=project_id, owner_group=owner_group,
+                   parent_id=parent_id, status="running", state="{}", created_at=now, updated_at=now, variables={})
+    db.session.add(row)
+    db.session.flush()
+    record("start", actor.username, row.id, project_id, payload={"process": process_id, "version": version.id})
+    step = _Step(row, actor)
+    _advance(wf, step, before=(lambda w: _receive(w, start_event)) if start_event is not None else None)
+    events = _save(step, wf)
+    _route(row, events, actor, hops)
+    return row
+
+
+def _receive(wf, event):
+    """Hand an outside message to a workflow; a message start event must be reached first."""
+    wf.do_engine_steps()
+    wf.send_event(event)
+
+
+def _route(row, events, actor, hops=0):
+    """Deliver messages a step threw to the project's other instances, or start processes with them."""
+    for event in events:
+        deliver_message(row.project_id, event.event_definition, event.payload, actor=actor,
+                        version_id=row.version_id, owner_group=row.owner_group, source_id=row.id, hops=hops + 1)
+
+
+def deliver_message(project_id, event_definition, payload=None, *, actor=SYSTEM, version_id=None,
+                    owner_group=None, source_id=None, hops=0):
+    """Hand a message to every instance of the project waiting for it, and start those it starts."""
+    if hops > MAX_MESSAGE_HOPS:
+        raise Conflict("消息传递层数过多，疑似流程循环")
+    name = event_definition.name
+    delivered = []
+    if project_id is not None:
+        candidates = db.session.execute(
+            db.select(Instance.id, Instance.waiting_messages).where(
+                Instance.project_id == project_id, Instance.status == "running", Instance.id != (source_id or 0))
+        ).all()
+        for instance_id, waiting in candidates:
+            if name in (waiting or []):
+                event = BpmnEvent(event_definition, payload)
+                _step_instance(instance_id, actor, lambda wf, e=event: _receive(wf, e), allowed=("running",))
+                delivered.append(instance_id)
+    version = db.session.get(registry.ModelVersion, version_id) if version_id else registry.require_latest_version()
+    for process_id in registry.processes_started_by(version.id, name):
+        started = start_instance(process_id, actor=actor, project_id=project_id, owner_group=owner_group,
+                                 version=version, parent_id=source_id,
+                                 start_event=BpmnEvent(event_definition, payload), hops=hops)
+        delivered.append(started.id)
+    record("message", actor.username, source_id, project_id, payload={"name": name, "to": delivered})
+    return delivered
+
+
+def send_message(project_id, name, payload, *, actor, owner_group=None):
+    """A message from the application (e.g. a 资金拨付 request) to the project's processes."""
+    with unit_of_work():
+        delivered = deliver_message(project_id, SpiffMessage(name), payload, actor=actor, owner_group=owner_group)
+        if not delivered:
+            raise Conflict(f"当前没有流程在等待“{name}”")
+    return delivered

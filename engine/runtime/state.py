@@ -1,0 +1,224 @@
+"""Loading and saving an instance: every change is load → step → save in one transaction.
+
+The instance row carries a version counter (SQLAlchemy's version_id_col): of two concurrent steps on one
+instance the second fails to save, gets a Conflict and keeps nothing. The task index, submissions,
+notifications and audit events are written in that same transaction.
+"""
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.util.task import TaskState
+
+from .. import clock, registry, roles, scripting
+from ..audit import record
+from ..db import db
+from ..errors import Conflict, EngineError, NotFound
+from ..index import sync_task_index
+from ..models import Incident, Instance, Notification
+from ..serialization import dump_state, load_state
+
+clock.install_into_spiff()  # SpiffWorkflow's timers read the engine's clock too, for every user of the engine
+
+# Workflow variables stay small (DESIGN decision 2): long texts, lists and tables stay in Submission.
+MAX_VARIABLE_TEXT = 200
+LIST_VARIABLES = ("project_category", "budget_wan", "requirements_clear", "architecture_simple",
+                  "precheck_passed", "review_passed", "initial_acceptance_passed", "final_acceptance_passed",
+                  "establishment_route", "build_year", "warranty_months", "construction_complete", "stage")
+TIMER_EVENT_TYPES = {"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asks: a user name and the groups they belong to. `system` is the scheduler."""
+
+    username: str
+    groups: frozenset = field(default_factory=frozenset)
+
+    @property
+    def is_admin(self):
+        return "admin" in self.groups
+
+    def may_work(self, group_code):
+        return group_code in self.groups
+
+
+SYSTEM = Actor("system", frozenset({"admin"}))
+
+
+def _now():
+    return clock.now().replace(tzinfo=None)
+
+
+@contextmanager
+def unit_of_work():
+    """Commit on success; on any error roll back everything this request wrote."""
+    try:
+        yield
+        db.session.commit()
+    except (StaleDataError, OperationalError) as exc:
+        db.session.rollback()
+        if isinstance(exc, OperationalError) and "locked" not in str(exc) and "could not serialize" not in str(exc):
+            raise
+        raise Conflict("数据已被他人修改，请刷新后重试") from exc
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+# ---------------------------------------------------------------- loading and saving
+
+def _load_row(instance_id, lock=False):
+    query = db.select(Instance).where(Instance.id == instance_id).execution_options(populate_existing=True)
+    if lock and db.engine.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = db.session.execute(query).scalar()
+    if row is None:
+        raise NotFound(f"流程实例 {instance_id} 不存在")
+    return row
+
+
+def _workflow(row):
+    spec, subs = registry.load_specs(row.version_id, row.process_id)
+    wf = load_state(row.state, spec, subs)
+    wf.script_engine = scripting.make_script_engine()
+    return wf
+
+
+class _Step:
+    """The effects of one step, collected while the engine runs and written when the state is saved."""
+
+    def __init__(self, row, actor):
+        self.row = row
+        self.actor = actor
+        self.outbox = []
+        self.incident = None
+
+
+def _advance(wf, step, before=None):
+    """Run engine steps; a failing script becomes an incident instead of an exception."""
+    running = []
+    try:
+        with scripting.collect_outbox() as box:
+            try:
+                if before is not None:
+                    before(wf)
+                wf.do_engine_steps(will_complete_task=running.append)
+            finally:
+                step.outbox.extend(box)
+    except EngineError:
+        raise
+    except Exception as exc:  # a script, expression or DMN failed: keep the state, record the fault
+        failed = wf.get_tasks(state=TaskState.ERROR)
+        task = failed[0] if failed else (running[-1] if running else None)
+        step.incident = {
+            "task_id": str(task.id) if task else None,
+            "bpmn_id": task.task_spec.bpmn_id if task else None,
+            "task_name": (task.task_spec.bpmn_name or task.task_spec.bpmn_id) if task else None,
+            "error": _describe(exc),
+        }
+        if not failed and task is not None and not task.has_state(TaskState.FINISHED_MASK):
+            task.error()
+
+
+def _describe(exc):
+    text = f"{type(exc).__name__}: {exc}"
+    for note in getattr(exc, "__notes__", []) or []:
+        text += f"\n{note}"
+    return text[:4000]
+
+
+def _save(step, wf, completed=None):
+    """Write the state and everything derived from it; messages go out after the state is saved."""
+    row, now = step.row, _now()
+    events = [e for e in wf.get_events() if isinstance(e.event_definition, MessageEventDefinition)]
+    sync_task_index(row, wf, completed=completed, now=now)
+    for item in step.outbox:
+        group = row.owner_group if item["to"] == "owner" else item["to"]
+        if group:
+            db.session.add(Notification(group_code=group, kind=item["kind"], message=item["message"],
+                                        instance_id=row.id, project_id=row.project_id,
+                                        task_bpmn_id=item.get("task_bpmn_id"), created_at=now))
+    if step.incident:
+        db.session.add(Incident(instance_id=row.id, created_at=now, **step.incident))
+        record("incident", step.actor.username, row.id, row.project_id, step.incident["task_id"],
+               {"error": step.incident["error"], "bpmn_id": step.incident["bpmn_id"]})
+        row.status = "incident"
+    elif wf.completed and row.status not in ("terminated",):
+        row.status = "completed"
+        row.ended_at = now
+        record("complete_instance", step.actor.username, row.id, row.project_id)
+    row.stage = _stage_of(wf, row)
+    row.variables = _list_variables(wf)
+    timers, messages = _waiting(wf)
+    row.next_timer_at = min(timers) if timers and row.status in ("running", "suspended", "incident") else None
+    row.waiting_messages = sorted(set(messages))
+    state = dump_state(wf)
+    row.state = state
+    row.state_bytes = len(state.encode("utf-8"))
+    row.updated_at = now
+    db.session.flush()  # the version check happens here: a concurrent writer makes this fail
+    return events
+
+
+def _stage_of(wf, row):
+    if wf.completed:
+        return roles.ENDED
+    seen = [t.data.get("stage") for t in wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)]
+    ranked = [roles.STAGES.index(s) for s in seen if s in roles.STAGES]
+    return roles.STAGES[max(ranked)] if ranked else row.stage
+
+
+def _list_variables(wf):
+    task = wf.last_task
+    data = task.data if task is not None else {}
+    return {k: data[k] for k in LIST_VARIABLES if k in data and _small(data[k])}
+
+
+def _waiting_events(wf):
+    """What the workflow waits for, the events behind an event-based gateway one by one.
+
+    SpiffWorkflow reports a waiting event-based gateway as one MultipleEventDefinition without name or value;
+    its timer's due instant lives in the gateway task's data, so each event is asked on that task.
+    """
+    found = [p for p in wf.waiting_events() if p.event_type != "MultipleEventDefinition"]
+    for task in wf.get_tasks(state=TaskState.WAITING):
+        definition = getattr(task.task_spec, "event_definition", None)
+        if isinstance(definition, MultipleEventDefinition):
+            found += [d.details(task) for d in definition.event_definitions]
+    return found
+
+
+def _waiting(wf):
+    timers, messages = [], []
+    for pending in _waiting_events(wf):
+        if pending.event_type in TIMER_EVENT_TYPES:
+            if isinstance(pending.value, str):
+                timers.append(clock.as_utc(pending.value).replace(tzinfo=None))
+        elif pending.event_type == "MessageEventDefinition":
+            messages.append(pending.name)
+    return timers, messages
+
+
+def _small(value):
+    if isinstance(value, (bool, int, float)) or value is None:
+        return True
+    return isinstance(value, str) and len(value) <= MAX_VARIABLE_TEXT
+
+
+def workflow_fields(data):
+    """The part of a submitted form that goes into the workflow: scalars the gateways may read."""
+    return {k: v for k, v in data.items() if _small(v)}
+
+
+def _status_refusal(status):
+    return {
+        "suspended": "流程实例已挂起，暂不能办理；请联系管理员恢复后再试",
+        "terminated": "流程实例已终止，不能再办理",
+        "completed": "流程实例已结束，不能再办理",
+        "incident": "流程实例存在故障，请等待管理员处理",
+        "running": "流程实例正在运行",
+    }.get(status, f"流程实例状态为 {status}，不能执行此操作")

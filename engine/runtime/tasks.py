@@ -1,0 +1,162 @@
+"""User tasks: claim, draft, complete (with server-side form validation), reassign."""
+from uuid import UUID
+
+from SpiffWorkflow.util.task import TaskState
+
+from .. import forms, registry
+from ..audit import record
+from ..db import db
+from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..models import Instance, Submission, TaskIndex
+from .messages import _route
+from .state import _advance, _load_row, _now, _save, _status_refusal, _Step, _workflow, unit_of_work, workflow_fields
+
+
+def get_task(task_id):
+    row = db.session.get(TaskIndex, task_id)
+    if row is None:
+        raise NotFound("任务不存在")
+    return row
+
+
+def check_may_work(task, actor):
+    if not (actor.may_work(task.group_code) or actor.is_admin):
+        raise Forbidden("您无权办理此任务")
+    if task.assignee and task.assignee != actor.username:
+        raise Forbidden(f"该任务已由 {task.assignee} 签收，只有签收人可以办理")
+
+
+def claim_task(task_id, actor):
+    with unit_of_work():
+        task = get_task(task_id)
+        if not actor.may_work(task.group_code):
+            raise Forbidden("您无权签收此任务")
+        if task.state != "ready":
+            raise Conflict("任务已办结或已取消，不能签收")
+        done = db.session.execute(
+            db.update(TaskIndex)
+            .where(TaskIndex.id == task_id, TaskIndex.state == "ready",
+                   (TaskIndex.assignee.is_(None)) | (TaskIndex.assignee == actor.username))
+            .values(assignee=actor.username)
+        ).rowcount
+        if not done:
+            raise Conflict(f"任务已被 {task.assignee} 签收")
+        record("claim", actor.username, task.instance_id, task.project_id, task_id)
+    return get_task(task_id)
+
+
+def unclaim_task(task_id, actor):
+    with unit_of_work():
+        task = get_task(task_id)
+        if task.assignee != actor.username and not actor.is_admin:
+            raise Forbidden("只有签收人或管理员可以退回签收")
+        if task.state != "ready":
+            raise Conflict("任务已办结或已取消")
+        task.assignee = None
+        record("unclaim", actor.username, task.instance_id, task.project_id, task_id)
+    return task
+
+
+def reassign_task(task_id, username, actor, reason=""):
+    if not actor.is_admin:
+        raise Forbidden("只有管理员可以改派任务")
+    with unit_of_work():
+        task = get_task(task_id)
+        if task.state != "ready":
+            raise Conflict("任务已办结或已取消")
+        previous, task.assignee = task.assignee, username or None
+        record("reassign", actor.username, task.instance_id, task.project_id, task_id,
+               {"from": previous, "to": task.assignee, "reason": reason})
+    return task
+
+
+def task_data(task_id):
+    """The data a task's form starts from: its latest draft, else the workflow variables it sees."""
+    task = get_task(task_id)
+    draft = db.session.execute(
+        db.select(Submission).filter_by(task_id=task_id, draft=True).order_by(Submission.id.desc()).limit(1)
+    ).scalar()
+    if draft is not None:
+        return draft.data
+    row = db.session.get(Instance, task.instance_id)
+    wf = _workflow(row)
+    spiff_task = wf.get_task_from_id(UUID(task_id))
+    return dict(spiff_task.data) if spiff_task is not None else {}
+
+
+def form_schema(task):
+    if not task.form:
+        return None
+    row = db.session.get(Instance, task.instance_id)
+    return registry.load_form(row.version_id, task.form)
+
+
+def save_draft(task_id, data, actor):
+    with unit_of_work():
+        task = get_task(task_id)
+        check_may_work(task, actor)
+        if task.state != "ready":
+            raise Conflict("任务已办结，不能保存草稿")
+        if not isinstance(data, dict):
+            raise Invalid("表单数据必须是对象")
+        db.session.add(Submission(task_id=task_id, instance_id=task.instance_id, project_id=task.project_id,
+                                  form=task.form or "", data=data, draft=True, submitted_by=actor.username,
+                                  submitted_at=_now()))
+        record("draft", actor.username, task.instance_id, task.project_id, task_id)
+
+
+def complete_task(task_id, data, actor, file_exists=None, within=None):
+    """Validate `data` against the task's form and complete it. Returns the tasks that come next.
+
+    `within`, if given, runs inside the same transaction after the step (e.g. to attach the form's
+    files to the project); its return value comes back under "within".
+    """
+    with unit_of_work():
+        task = get_task(task_id)
+        check_may_work(task, actor)
+        if task.state != "ready":
+            raise Conflict("任务已办结或已取消，不能重复提交")
+        row = _load_row(task.instance_id, lock=True)
+        if row.status not in ("running", "incident"):
+            raise Conflict(_status_refusal(row.status))
+        if not isinstance(data, dict):
+            raise Invalid("表单数据必须是对象")
+        wf = _workflow(row)
+        spiff_task = wf.get_task_from_id(UUID(task_id))
+        if spiff_task is None or not spiff_task.has_state(TaskState.READY):
+            raise Conflict("任务已不在待办状态，请刷新")
+        schema = registry.load_form(row.version_id, task.form) if task.form else None
+        if schema is not None:
+            data = forms.with_read_only(schema, data, spiff_task.data)  # the workflow's figures, not the browser's
+            errors = forms.validate(schema, data, context=spiff_task.data, file_exists=file_exists)
+            if errors:
+                raise Invalid("表单填写有误，请按提示修改", fields=errors)
+
+        def run(wf_):
+            spiff_task.set_data(**workflow_fields(data))
+            spiff_task.run()
+
+        step = _Step(row, actor)
+        _advance(wf, step, before=run)
+        events = _save(step, wf, completed={task_id: actor.username})
+        db.session.add(Submission(task_id=task_id, instance_id=row.id, project_id=row.project_id,
+                                  form=task.form or "", data=data, draft=False, submitted_by=actor.username,
+                                  submitted_at=_now()))
+        record("complete", actor.username, row.id, row.project_id, task_id, {"bpmn_id": task.bpmn_id, "form": task.form})
+        _route(row, events, actor)
+        following = db.session.execute(
+            db.select(TaskIndex).where(TaskIndex.project_id == row.project_id, TaskIndex.state == "ready")
+            if row.project_id is not None else
+            db.select(TaskIndex).where(TaskIndex.instance_id == row.id, TaskIndex.state == "ready")
+        ).scalars().all()
+        # Built before the commit: afterwards every attribute read would go back to the database.
+        result = {"instance_id": row.id, "status": row.status, "stage": row.stage, "incident": step.incident,
+                  "next": [{"id": t.id, "name": t.name, "group": t.group_code, "due": t.due_at} for t in following],
+                  "within": within() if within is not None else None}
+    return result
+
+
+def open_tasks(instance_id):
+    return db.session.execute(
+        db.select(TaskIndex).filter_by(instance_id=instance_id, state="ready").order_by(TaskIndex.created_at)
+    ).scalars().all()
