@@ -38,7 +38,9 @@ const options = {
   entryPoints: {
     viewer: 'frontend/viewer.js',
     modeler: 'frontend/modeler.js',
-    charts: 'frontend/charts.js'
+    charts: 'frontend/charts.js',
+    'dmn-editor': 'frontend/dmn-editor.js',
+    apidocs: 'frontend/apidocs.js'
   },
   outdir,
   bundle: true,

@@ -11,6 +11,7 @@
 //   await ed.lint()                       // -> [{element_id, rule, category, message}]
 //   ed.setSpiffProperty(id, name, value) / ed.getSpiffProperty(id, name)
 //   ed.setExtensionText(id, 'spiffworkflow:PreScript', text) / ed.getExtensionText(id, type)
+//   ed.simulate(true|false)             // token simulation on/off
 //   await ed.importXml(xml); ed.destroy(); ed.modeler (the bpmn-js Modeler)
 // onChange(ed) is called (debounced 300 ms) after every edit.
 
@@ -19,12 +20,14 @@ import 'bpmn-js/dist/assets/bpmn-js.css';
 import 'bpmn-js/dist/assets/bpmn-font/css/bpmn-embedded.css';
 import '@bpmn-io/properties-panel/assets/properties-panel.css';
 import 'bpmn-js-bpmnlint/dist/assets/css/bpmn-js-bpmnlint.css';
+import 'bpmn-js-token-simulation/assets/css/bpmn-js-token-simulation.css';
 import './egov.css';
 import './modeler.css';
 
 import Modeler from 'bpmn-js/lib/Modeler';
 import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from 'bpmn-js-properties-panel';
 import LintModule from 'bpmn-js-bpmnlint';
+import TokenSimulationModule from 'bpmn-js-token-simulation';
 
 import bpmnlintConfig from 'egov:bpmnlint-config';
 import spiffModdle from './spiffworkflow-moddle.json';
@@ -64,6 +67,26 @@ function afterPaint() {
   });
 }
 
+// bpmn-js-token-simulation writes its toggle's label without the translate service
+const SIMULATION_LABEL = '流程模拟';
+
+function labelSimulation(modeler) {
+  const relabel = () => {
+    const toggle = modeler.get('canvas').getContainer().parentNode.querySelector('.bts-toggle-mode');
+    const text = toggle && Array.from(toggle.childNodes).find(n => n.nodeType === 3);
+    if (text) {
+      text.textContent = SIMULATION_LABEL + ' ';
+    }
+  };
+  modeler.on('import.done', relabel);
+  modeler.on('tokenSimulation.toggleMode', () => setTimeout(relabel, 0));
+}
+
+/** Turn token simulation on or off (the toggle in the canvas does the same). */
+function toggleSimulation(modeler, active) {
+  modeler.get('toggleMode').toggleMode(active);
+}
+
 function resolve(el) {
   return typeof el === 'string' ? document.querySelector(el) : el;
 }
@@ -93,12 +116,14 @@ class ModelerHandle {
         BpmnPropertiesPanelModule,
         BpmnPropertiesProviderModule,
         SpiffPropertiesModule,
-        LintModule
+        LintModule,
+        TokenSimulationModule
       ],
       moddleExtensions: { spiffworkflow: spiffModdle }
     });
 
     this._errorIds = [];
+    labelSimulation(this.modeler);
 
     let timer = null;
     if (typeof onChange === 'function') {
@@ -230,6 +255,11 @@ class ModelerHandle {
 
   getExtensionText(elementId, type) {
     return getExtensionText(this._element(elementId).businessObject, type);
+  }
+
+  /** Token simulation: walk the diagram with tokens before deploying (editing is paused meanwhile). */
+  simulate(active) {
+    toggleSimulation(this.modeler, active);
   }
 
   destroy() {
