@@ -20,6 +20,7 @@ from . import clock
 
 REPORT_DAY = 20  # 进度表 is due by this day of each month (SPEC §7: "configurable")
 DECLARATION_MONTH_DAY = (6, 30)  # 申报 closes on this day of the year before build_year
+REVIEW_WINDOW = ((7, 1), (9, 30))  # 预审 and 专家论证 of a round: 7月1日–9月30日 of the year before build_year
 MAX_WORKDAY_STEPS = 3660  # guard: add_workdays with an absurd n must not spin for ever
 _OVERRIDES_TTL = 60.0  # seconds; other processes (scheduler, web workers) see an edit this late at worst
 
@@ -27,6 +28,7 @@ _OVERRIDES_TTL = 60.0  # seconds; other processes (scheduler, web workers) see a
 HELPERS = (
     "today", "now_iso", "is_workday", "next_workday", "add_workdays", "workdays_before", "add_months",
     "month_deadline", "report_deadline", "next_month", "month_of", "declaration_deadline",
+    "review_window_opens", "review_window_due",
     "end_of_day", "start_of_day", "after",
 )
 
@@ -229,6 +231,25 @@ def declaration_deadline(build_year):
         raise ValueError(f"建设年度无效：{build_year!r}") from None
     month, day = DECLARATION_MONTH_DAY
     return date(year - 1, month, day).isoformat()
+
+
+def _round_year(build_year):
+    try:
+        return int(build_year) - 1
+    except (TypeError, ValueError):
+        raise ValueError(f"建设年度无效：{build_year!r}") from None
+
+
+def review_window_opens(build_year):
+    """The day the round of `build_year` starts its 预审 and 专家论证 (7月1日 of the year before)."""
+    month, day = REVIEW_WINDOW[0]
+    return date(_round_year(build_year), month, day).isoformat()
+
+
+def review_window_due(build_year):
+    """The day the round of `build_year` must finish its 预审 and 专家论证 (9月30日 of the year before)."""
+    month, day = REVIEW_WINDOW[1]
+    return date(_round_year(build_year), month, day).isoformat()
 
 
 def end_of_day(d):

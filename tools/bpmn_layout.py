@@ -41,10 +41,14 @@ FLOW_NODE_TAGS = {
     "exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway", "complexGateway",
 }
 
-COL_W = 170          # width of one column
+COL_W = 150          # width of a column holding an activity
+SLIM_W = 90          # width of a column holding only events and gateways
 ROW_H = 140          # height of one sub-row inside a lane
+BLACK_BOX_H = 60     # height of a collapsed (black-box) pool below the process's pool
+BLACK_BOX_GAP = 90   # space between pools, where message flows run
 POOL_LABEL = 30      # vertical label band of the pool
 LANE_LABEL = 30      # vertical label band of each lane
+BOUNDARY_SPACING = 60  # between the centres of boundary events on one activity
 MARGIN_X = 20        # space between the lane label band and the first column
 ORIGIN = (160, 80)   # top-left corner of the pool
 
@@ -83,8 +87,11 @@ class Layout:
                 self.boundaries[el.get("attachedToRef")].append(nid)
         self.lanes = self.process.findall("bpmn:laneSet/bpmn:lane", NS)
         self.lane_of = {}
+        if not self.lanes:   # a pool without lanes: one band, no lane shape
+            self.lanes = [None]
+            self.lane_of = {n: 0 for n in self.nodes}
         for i, lane in enumerate(self.lanes):
-            for ref in lane.findall("bpmn:flowNodeRef", NS):
+            for ref in lane.findall("bpmn:flowNodeRef", NS) if lane is not None else []:
                 self.lane_of[ref.text.strip()] = i
         for nid, el in self.nodes.items():
             if nid not in self.lane_of and local(el) == "boundaryEvent":
@@ -191,7 +198,8 @@ class Layout:
             for b in bs:
                 sub[b] = sub[host]
         for host, bs in self.boundaries.items():
-            for b in bs:
+            # the rightmost event's branch takes the row nearest its host: the flows going down never cross
+            for b in reversed(bs):
                 members = [n for n, bb in branch_of.items() if bb == b]
                 for lane in sorted({self.lane_of[n] for n in members}):
                     ms = [n for n in members if self.lane_of[n] == lane]
@@ -221,8 +229,17 @@ class Layout:
     def geometry(self):
         ox, oy = ORIGIN
         self.ncols = max(self.col.values()) + 1
-        self.content_x = ox + POOL_LABEL + LANE_LABEL + MARGIN_X
-        width = POOL_LABEL + LANE_LABEL + MARGIN_X + self.ncols * COL_W + MARGIN_X
+        lane_label = LANE_LABEL if self.lanes[0] is not None else 0
+        self.content_x = ox + POOL_LABEL + lane_label + MARGIN_X
+        self.col_w = [SLIM_W] * self.ncols
+        for n, el in self.nodes.items():
+            tag = local(el)
+            if not (tag.endswith("Event") or tag.endswith("Gateway")):
+                self.col_w[self.col[n]] = COL_W
+        self.col_x = [0]
+        for w in self.col_w:
+            self.col_x.append(self.col_x[-1] + w)
+        width = POOL_LABEL + lane_label + MARGIN_X + self.col_x[-1] + MARGIN_X
         self.lane_box = []
         y = oy
         for i, _lane in enumerate(self.lanes):
@@ -235,7 +252,7 @@ class Layout:
             if local(el) == "boundaryEvent":
                 continue
             w, h = size_of(local(el))
-            cx = self.content_x + self.col[n] * COL_W + COL_W / 2
+            cx = self.col_left(self.col[n]) + self.col_w[self.col[n]] / 2
             lane = self.lane_box[self.lane_of[n]]
             cy = lane[1] + self.sub[n] * ROW_H + ROW_H / 2
             self.box[n] = (cx - w / 2, cy - h / 2, w, h)
@@ -243,21 +260,17 @@ class Layout:
             hx, hy, hw, hh = self.box[host]
             k = len(bs)
             for i, b in enumerate(bs):
-                cx = hx + hw * (i + 1) / (k + 1) if k > 1 else hx + hw * 0.7
-                if k == 3:
-                    cx = hx + 20 + i * 40
-                elif k > 3:  # corner to corner, 40 apart for 4 on a task
-                    cx = hx + i * hw / (k - 1)
+                cx = hx + hw * 0.7 if k == 1 else hx + hw / 2 + (i - (k - 1) / 2) * BOUNDARY_SPACING
                 self.box[b] = (cx - 18, hy + hh - 18, 36, 36)
         for ref in self.data_refs:
             if ref in self.col:
-                cx = self.content_x + self.col[ref] * COL_W + COL_W / 2
+                cx = self.col_left(self.col[ref]) + self.col_w[self.col[ref]] / 2
                 lane = self.lane_box[self.lane_of[ref]]
                 cy = lane[1] + self.sub[ref] * ROW_H + ROW_H / 2
                 self.box[ref] = (cx - 18, cy - 25, 36, 50)
 
     def col_left(self, c):
-        return self.content_x + c * COL_W
+        return self.content_x + self.col_x[min(c, self.ncols)]
 
     def route(self, f):
         """The first candidate route whose segments cross no shape other than its ends."""
@@ -278,8 +291,8 @@ class Layout:
         tx, ty, tw, th = self.box[t]
         scy, tcy = sy + sh / 2, ty + th / 2
         if f.get("id") not in self.back and abs(scy - tcy) >= 1 and tx > sx + sw:
-            for gx in (self.col_left(self.col[t]) + (COL_W - tw) / 2 - 15,
-                       self.col_left(self.col[s]) + COL_W - 8,
+            for gx in (self.col_left(self.col[t]) + (self.col_w[self.col[t]] - tw) / 2 - 15,
+                       self.col_left(self.col[s] + 1) - 8,
                        self.col_left(self.col[t]) - 8):
                 if sx + sw < gx < tx:
                     res.append([(sx + sw, scy), (gx, scy), (gx, tcy), (tx, tcy)])
@@ -341,7 +354,7 @@ class Layout:
             yt = ty if scy < tcy else ty + th
             return [(sx + sw, scy), (tcx, scy), (tcx, yt)]
         # vertical in the gap before the target column
-        gx = self.col_left(self.col[t]) + (COL_W - tw) / 2 - 15
+        gx = self.col_left(self.col[t]) + (self.col_w[self.col[t]] - tw) / 2 - 15
         if gx <= sx + sw:
             gx = sx + sw + 10
         return [(sx + sw, scy), (gx, scy), (gx, tcy), (tx, tcy)]
@@ -396,6 +409,7 @@ class Layout:
         return bands
 
     def write_di(self):
+        self.labels = []
         for d in self.root.findall("bpmndi:BPMNDiagram", NS):
             self.root.remove(d)
         diagram = etree.SubElement(self.root, f"{{{BPMNDI}}}BPMNDiagram",
@@ -411,9 +425,13 @@ class Layout:
 
         if self.collab is not None:
             for p in self.collab.findall("bpmn:participant", NS):
-                shape(p.get("id"), self.pool_box, isHorizontal="true")
+                if p.get("processRef") == self.process.get("id"):
+                    shape(p.get("id"), self.pool_box, isHorizontal="true")
+            for pid, box in self.black_boxes().items():
+                shape(pid, box, isHorizontal="true")
         for i, lane in enumerate(self.lanes):
-            shape(lane.get("id"), self.lane_box[i], isHorizontal="true")
+            if lane is not None:
+                shape(lane.get("id"), self.lane_box[i], isHorizontal="true")
         for gid, box in self.stage_bands().items():
             shape(gid, box)
         for n in self.nodes:
@@ -423,15 +441,9 @@ class Layout:
             shape(n, self.box[n], **attrs)
             el = self.nodes[n]
             if local(el) == "boundaryEvent" and el.get("name"):
-                # labels of several boundary events on one task: one column right of the last event,
-                # one line each, so they neither overlap nor sit on the flows leaving the events
-                siblings = self.boundaries[el.get("attachedToRef")]
-                i = siblings.index(n)
-                right = max(self.box[b][0] + self.box[b][2] for b in siblings)
-                x, y, w, h = self.box[n]
                 lab = etree.SubElement(plane[-1], f"{{{BPMNDI}}}BPMNLabel")
-                etree.SubElement(lab, f"{{{DC}}}Bounds", x=fmt(right + 4), y=fmt(y + h - 4 + i * 14),
-                                 width="90", height="14")
+                x, y, w, h = self.boundary_label(n)
+                etree.SubElement(lab, f"{{{DC}}}Bounds", x=fmt(x), y=fmt(y), width=fmt(w), height=fmt(h))
         for ref in self.data_refs:
             if ref in self.box:
                 shape(ref, self.box[ref])
@@ -439,10 +451,66 @@ class Layout:
             e = etree.SubElement(plane, f"{{{BPMNDI}}}BPMNEdge", id=f"{f.get('id')}_di", bpmnElement=f.get("id"))
             for x, y in self.route(f):
                 etree.SubElement(e, f"{{{DI}}}waypoint", x=fmt(x), y=fmt(y))
+        self.write_message_flows(plane)
         for aid, node, ref, direction in self.assocs:
             e = etree.SubElement(plane, f"{{{BPMNDI}}}BPMNEdge", id=f"{aid}_di", bpmnElement=aid)
             for x, y in self.route_association(node, ref, direction):
                 etree.SubElement(e, f"{{{DI}}}waypoint", x=fmt(x), y=fmt(y))
+
+    def boundary_label(self, n):
+        """Just below the event, beside the flow that leaves it (right of it, else left): never on a shape."""
+        x, y, w, h = self.box[n]
+        lw, lh = BOUNDARY_SPACING - 8, 30
+        cands = [(x + w / 2 + 4, y + h + 2, lw, lh), (x + w / 2 - 4 - lw, y + h + 2, lw, lh)]
+        for c in cands:
+            if not any(overlap(c, b) for m, b in self.box.items() if m != n) and \
+                    not any(overlap(c, b) for b in self.labels):
+                self.labels.append(c)
+                return c
+        self.labels.append(cands[0])
+        return cands[0]
+
+    def black_boxes(self):
+        """Collapsed pools (participants without a process here) stacked above the process's pool: the main
+        path runs along the pool's top row, so message flows reach it without crossing the branches below."""
+        px, py, pw, ph = self.pool_box
+        res, y = {}, py - BLACK_BOX_GAP - BLACK_BOX_H
+        for p in self.collab.findall("bpmn:participant", NS) if self.collab is not None else []:
+            if p.get("processRef") != self.process.get("id"):
+                res[p.get("id")] = (px, y, pw, BLACK_BOX_H)
+                y -= BLACK_BOX_H + BLACK_BOX_GAP
+        return res
+
+    def write_message_flows(self, plane):
+        """Message flows between a node of the process and a collapsed pool above: they leave the node's
+        top, fan out in the gap between the pools and reach the pool straight up; labels beside them."""
+        if self.collab is None:
+            return
+        boxes = self.black_boxes()
+        flows = self.collab.findall("bpmn:messageFlow", NS)
+        by_node = defaultdict(list)
+        for f in flows:
+            node = f.get("sourceRef") if f.get("sourceRef") in self.box else f.get("targetRef")
+            by_node[node].append(f)
+        _px, py, _pw, _ph = self.pool_box
+        for node, fs in by_node.items():
+            nx, ny, nw, nh = self.box[node]
+            m = len(fs)
+            for j, f in enumerate(fs):
+                pool = f.get("targetRef") if f.get("targetRef") in boxes else f.get("sourceRef")
+                bx, by, _bw, bh = boxes[pool]
+                x0 = nx + nw * (j + 1) / (m + 1)
+                x1 = nx + nw / 2 + (j - (m - 1) / 2) * 130
+                ymid = py - 15 - j * 10
+                path = [(x0, ny), (x0, ymid), (x1, ymid), (x1, by + bh)]
+                if f.get("sourceRef") == pool:
+                    path = path[::-1]
+                e = etree.SubElement(plane, f"{{{BPMNDI}}}BPMNEdge", id=f"{f.get('id')}_di", bpmnElement=f.get("id"))
+                for x, y in path:
+                    etree.SubElement(e, f"{{{DI}}}waypoint", x=fmt(x), y=fmt(y))
+                if f.get("name"):
+                    lab = etree.SubElement(e, f"{{{BPMNDI}}}BPMNLabel")
+                    etree.SubElement(lab, f"{{{DC}}}Bounds", x=fmt(x1 + 4), y=fmt(by + bh + 8), width="110", height="14")
 
     def artifacts_last(self):
         """BPMN schema order: artifacts (groups, annotations) after all flow elements."""
@@ -458,6 +526,10 @@ class Layout:
         self.geometry()
         self.write_io()
         self.write_di()
+
+
+def overlap(a, b):
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
 
 
 def seg_hits(a, b, box, pad=2):

@@ -172,8 +172,18 @@ def _stage_of(wf, row):
     return roles.STAGES[max(ranked)] if ranked else row.stage
 
 
+def latest_task(wf):
+    """The task finished last in any (sub)process, else the workflow's last task.
+
+    wf.last_task stays at the top level while a stage's call activity runs, so it misses what the stage's
+    steps decided (e.g. establishment_route). Ties on the clock go to the later one in tree order.
+    """
+    done = list(enumerate(wf.get_tasks(state=TaskState.COMPLETED)))
+    return max(done, key=lambda it: (it[1].last_state_change, it[0]))[1] if done else wf.last_task
+
+
 def _list_variables(wf):
-    task = wf.last_task
+    task = latest_task(wf)
     data = task.data if task is not None else {}
     return {k: data[k] for k in LIST_VARIABLES if k in data and _small(data[k])}
 

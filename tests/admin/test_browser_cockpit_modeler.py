@@ -40,7 +40,7 @@ ADD_STEP = """() => {
 CONNECT_STEP = """() => {
   const m = window.egovEditor.modeler;
   const reg = m.get('elementRegistry'), modeling = m.get('modeling');
-  const flow = reg.get('flow_evaluation_end'), task = reg.get('task_archive'), end = reg.get('end_lifecycle');
+  const flow = reg.get('flow_operation_end'), task = reg.get('task_archive'), end = reg.get('end_lifecycle');
   modeling.reconnectEnd(flow, task, {x: task.x, y: task.y + task.height / 2});
   modeling.connect(task, end, {type: 'bpmn:SequenceFlow'});
   return true;

@@ -116,6 +116,14 @@ def test_declaration_deadline():
     assert wc.declaration_deadline("2027") == "2026-06-30"
 
 
+def test_review_window_of_a_round():
+    """Round Y: 预审 and 专家论证 from 7月1日 to 9月30日 of Y−1, the day after the declarations close."""
+    assert (wc.review_window_opens(2026), wc.review_window_due(2026)) == ("2025-07-01", "2025-09-30")
+    assert wc.review_window_opens("2028") == "2027-07-01"
+    with pytest.raises(ValueError):
+        wc.review_window_due("明年")
+
+
 def test_start_and_end_of_day():
     assert wc.end_of_day("2025-06-30") == "2025-07-01T00:00:00+08:00"
     assert wc.end_of_day("2025-12-31") == "2026-01-01T00:00:00+08:00"

@@ -18,6 +18,7 @@ from datetime import datetime
 import time_machine
 
 from engine import runtime, timers
+from engine.runtime.state import latest_task
 from engine.clock import BEIJING
 from engine.db import db
 from engine.models import Instance, Notification, Submission, TaskIndex
@@ -183,8 +184,8 @@ class Project:
     def variables(self, instance_id=None):
         """All task data of the instance's last task (more than Instance.variables lists)."""
         row = db.session.get(Instance, instance_id or self.instance_id)
-        wf = runtime._workflow(row)
-        return dict(wf.last_task.data) if wf.last_task is not None else {}
+        task = latest_task(runtime._workflow(row))
+        return dict(task.data) if task is not None else {}
 
     def tasks(self, bpmn_id=None, process_id=None):
         """Every task row of the project ever offered (any state), oldest first."""

@@ -106,7 +106,7 @@ def test_1_equipment_purchase_500_unified_to_the_end(real_model):
                                 "task_ops_funding", "task_performance_evaluation")] == \
         ["谋划", "申报", "申报", "实施", "实施", "验收", "验收", "运维", "运维"]
     # the audit report went in copy to 发改委, 财政局, 数管局
-    copies = {n.group_code for n in p.notes() if n.task_bpmn_id == "script_audit_copy"}
+    copies = {n.group_code for n in p.notes() if n.task_bpmn_id == "task_audit"}  # the audit task's postScript
     assert copies == {"fgw", "czj", "sgj"}
     assert not p.notes(kind="supervise")
 
