@@ -16,6 +16,7 @@ from .db import db
 from .errors import Conflict
 from .models import Instance
 from .runtime import SYSTEM, _step_row, unit_of_work
+from .runtime.locks import lock_project
 
 log = logging.getLogger(__name__)
 BATCH = 200
@@ -38,14 +39,14 @@ def clock_at(at):
 
 def _claim_batch(at, skip):
     query = (
-        db.select(Instance.id)
+        db.select(Instance.id, Instance.project_id)
         .where(Instance.status == "running", Instance.next_timer_at.is_not(None), Instance.next_timer_at <= at)
         .order_by(Instance.next_timer_at)
         .limit(BATCH)
     )
     if skip:
         query = query.where(Instance.id.not_in(skip))
-    return list(db.session.execute(query).scalars())
+    return list(db.session.execute(query).all())
 
 
 def _claim_one(instance_id, at):
@@ -84,11 +85,12 @@ def run_due(at=None):
             db.session.rollback()  # the batch query only names candidates; each is claimed on its own
             if not ids:
                 return fired
-            for instance_id in ids:
+            for instance_id, project_id in ids:
                 seen.add(instance_id)
                 try:
                     with unit_of_work():
                         _relax_commit()
+                        lock_project(project_id)  # its project's turn first, as every step takes it
                         row = _claim_one(instance_id, now)
                         if row is None:
                             continue

@@ -9,13 +9,15 @@ from ..db import db
 from ..errors import Conflict
 from ..models import Instance
 from ..serialization import new_workflow
+from .locks import lock_project
 from .state import SYSTEM, _advance, _load_row, _now, _save, _status_refusal, _Step, _workflow, unit_of_work
 
 MAX_MESSAGE_HOPS = 20
 
 
-def _step_instance(instance_id, actor, action, *, allowed=("running", "incident"), completed=None):
-    return _step_row(_load_row(instance_id, lock=True), actor, action, allowed=allowed, completed=completed)
+def _step_instance(instance_id, actor, action, *, allowed=("running", "incident"), completed=None, project_id=None):
+    row = _load_row(instance_id, lock=True, project_id=project_id)
+    return _step_row(row, actor, action, allowed=allowed, completed=completed)
 
 
 def _step_row(row, actor, action, *, allowed=("running", "incident"), completed=None):
@@ -72,15 +74,24 @@ def deliver_message(project_id, event_definition, payload=None, *, actor=SYSTEM,
     name = event_definition.name
     delivered = []
     if project_id is not None:
-        candidates = db.session.execute(
-            db.select(Instance.id, Instance.waiting_messages).where(
-                Instance.project_id == project_id, Instance.status == "running", Instance.id != (source_id or 0))
-        ).all()
-        for instance_id, waiting in candidates:
-            if name in (waiting or []):
+        lock_project(project_id)  # the list of waiting instances must stay true until this transaction ends
+        # A receiver may itself open a new instance that waits for this very message (a month whose turn
+        # came due fires before it hears the stop, and opens the next month): it hears it too.
+        asked = {source_id or 0}
+        while True:
+            candidates = db.session.execute(
+                db.select(Instance.id, Instance.waiting_messages).where(
+                    Instance.project_id == project_id, Instance.status == "running", Instance.id.not_in(asked))
+            ).all()
+            asked.update(instance_id for instance_id, _ in candidates)
+            receivers = [instance_id for instance_id, waiting in candidates if name in (waiting or [])]
+            for instance_id in receivers:
                 event = BpmnEvent(event_definition, payload)
-                _step_instance(instance_id, actor, lambda wf, e=event: _receive(wf, e), allowed=("running",))
+                _step_instance(instance_id, actor, lambda wf, e=event: _receive(wf, e), allowed=("running",),
+                               project_id=project_id)
                 delivered.append(instance_id)
+            if not receivers:
+                break
     version = db.session.get(registry.ModelVersion, version_id) if version_id else registry.require_latest_version()
     for process_id in registry.processes_started_by(version.id, name):
         started = start_instance(process_id, actor=actor, project_id=project_id, owner_group=owner_group,

@@ -20,6 +20,7 @@ from ..errors import Conflict, EngineError, NotFound
 from ..index import sync_task_index
 from ..models import Incident, Instance, Notification
 from ..serialization import dump_state, load_state
+from .locks import lock_project, project_of
 
 clock.install_into_spiff()  # SpiffWorkflow's timers read the engine's clock too, for every user of the engine
 
@@ -61,7 +62,8 @@ def unit_of_work():
         db.session.commit()
     except (StaleDataError, OperationalError) as exc:
         db.session.rollback()
-        if isinstance(exc, OperationalError) and "locked" not in str(exc) and "could not serialize" not in str(exc):
+        if isinstance(exc, OperationalError) and not any(
+                word in str(exc) for word in ("locked", "could not serialize", "deadlock detected")):
             raise
         raise Conflict("数据已被他人修改，请刷新后重试") from exc
     except BaseException:
@@ -71,9 +73,11 @@ def unit_of_work():
 
 # ---------------------------------------------------------------- loading and saving
 
-def _load_row(instance_id, lock=False):
+def _load_row(instance_id, lock=False, project_id=None):
+    """The instance's row, fresh; with `lock`, its project's turn first (`project_id` if known), then the row."""
     query = db.select(Instance).where(Instance.id == instance_id).execution_options(populate_existing=True)
     if lock and db.engine.dialect.name == "postgresql":
+        lock_project(project_id if project_id is not None else project_of(instance_id))
         query = query.with_for_update()
     row = db.session.execute(query).scalar()
     if row is None:

@@ -116,7 +116,7 @@ def complete_task(task_id, data, actor, file_exists=None, within=None):
         check_may_work(task, actor)
         if task.state != "ready":
             raise Conflict("任务已办结或已取消，不能重复提交")
-        row = _load_row(task.instance_id, lock=True)
+        row = _load_row(task.instance_id, lock=True, project_id=task.project_id)
         if row.status not in ("running", "incident"):
             raise Conflict(_status_refusal(row.status))
         if not isinstance(data, dict):
