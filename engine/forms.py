@@ -2,6 +2,7 @@
 
 Errors come back per field, in Chinese, so the page can show them beside the field.
 """
+import re
 from contextvars import ContextVar
 
 from jsonschema import Draft202012Validator, FormatChecker
@@ -74,6 +75,9 @@ def check_schema(schema):
         Draft202012Validator.check_schema(schema)
     except Exception as exc:  # jsonschema.SchemaError
         problems.append(f"不是有效的 JSON Schema：{getattr(exc, 'message', exc)}")
+    bad = sorted(set(_bad_names(schema)))
+    if bad:
+        problems.append("字段名只能由英文字母、数字和下划线组成且不以数字开头：" + "、".join(repr(n)[:80] for n in bad[:10]))
     for i, rule in enumerate(schema.get(RULES_KEY, [])):
         if not isinstance(rule, dict) or not {"expression", "field", "message"} <= set(rule):
             problems.append(f"x-rules 第 {i + 1} 条须有 expression、field、message")
@@ -82,11 +86,29 @@ def check_schema(schema):
     return problems
 
 
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+
+
+def _bad_names(node):
+    """Property names anywhere in a schema that are not plain identifiers (they become HTML names and ids)."""
+    if isinstance(node, dict):
+        props = node.get("properties")
+        if isinstance(props, dict):
+            yield from (name for name in props if not isinstance(name, str) or not IDENTIFIER.fullmatch(name))
+        for value in node.values():
+            yield from _bad_names(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _bad_names(value)
+
+
 def validate(schema, data, context=None, file_exists=None):
     """Field errors {field: message} of `data` against `schema`; `context` are workflow variables."""
     if not isinstance(data, dict):
         return {"_form": "表单数据必须是对象"}
-    fields = {}
+    fields = undeclared(schema, data)
+    if fields:
+        return fields  # a field the form does not declare never reaches the rules or the workflow
     token = _file_exists.set(file_exists)
     try:
         errors = sorted(Draft202012Validator(schema, format_checker=FORMATS).iter_errors(data),
@@ -113,6 +135,29 @@ def validate(schema, data, context=None, file_exists=None):
     return fields
 
 
+def undeclared(schema, data, path=()):
+    """{field: message} for every key of `data` that the form's schema does not declare, at any depth.
+
+    Without this a user could add `stage` or `review_passed` to any form and the completion would write it
+    into the workflow; only an explicit `additionalProperties` schema admits keys the form does not list.
+    """
+    found = {}
+    if not isinstance(schema, dict):
+        return found
+    props = schema.get("properties")
+    if isinstance(data, dict) and isinstance(props, dict):
+        extra = schema.get("additionalProperties")
+        for key, value in data.items():
+            if key in props:
+                found.update(undeclared(props[key], value, (*path, key)))
+            elif not (extra is True or isinstance(extra, dict)):
+                found[_field_key((*path, key))] = f"表单未定义字段“{_field_key((*path, key))}”，不能提交"
+    elif isinstance(data, list) and isinstance(schema.get("items"), dict):
+        for i, item in enumerate(data):
+            found.update(undeclared(schema["items"], item, (*path, i)))
+    return found
+
+
 def with_read_only(schema, data, context):
     """`data` with each read-only top-level field set to the workflow's value, when the workflow has one.
 
@@ -121,9 +166,13 @@ def with_read_only(schema, data, context):
     then overwrite the workflow variable the gateways read.
     """
     context = context or {}
-    fixed = {key: context[key] for key, prop in (schema.get("properties") or {}).items()
-             if isinstance(prop, dict) and prop.get("readOnly") and key in context}
-    return {**data, **fixed} if fixed else data
+    read_only = [key for key, prop in (schema.get("properties") or {}).items()
+                 if isinstance(prop, dict) and prop.get("readOnly")]
+    if not read_only or not isinstance(data, dict):
+        return data
+    # Always the process's value; when the process has none, the browser's is dropped rather than trusted.
+    kept = {key: value for key, value in data.items() if key not in read_only}
+    return {**kept, **{key: context[key] for key in read_only if key in context}}
 
 
 def example_of(schema):

@@ -117,16 +117,51 @@ class Submission(db.Model):
 
 
 class AuditEvent(db.Model):
-    """Append-only trail of every state change."""
+    """Append-only trail of every state change and every security event (等保 8.1.4.3).
+
+    Each row is chained to the one before it: `seq` numbers the rows without gaps, `hash` is the sha256 of
+    the row's content and `prev_hash` (engine.audit seals them at commit), so an edited, inserted or deleted
+    row breaks the chain and `flask audit verify` finds it.
+    """
 
     id = db.Column(db.Integer, primary_key=True)
     at = db.Column(db.DateTime, nullable=False, index=True)
-    actor = db.Column(db.String(64))
-    kind = db.Column(db.String(32), nullable=False)
+    actor = db.Column(db.String(64), index=True)
+    kind = db.Column(db.String(32), nullable=False, index=True)
     instance_id = db.Column(db.Integer, index=True)
     project_id = db.Column(db.Integer, index=True)
     task_id = db.Column(db.String(36))
     payload = db.Column(JSON, nullable=False, default=dict)
+    address = db.Column(db.String(64), index=True)  # the client's address, for events a request caused
+    seq = db.Column(db.BigInteger, unique=True)
+    prev_hash = db.Column(db.String(64))
+    hash = db.Column(db.String(64))
+
+
+class AuditChain(db.Model):
+    """The chain's head: one row (id 1), updated by every commit that adds audit events.
+
+    Updating it first serializes the writers of the chain on SQLite and PostgreSQL alike (a row lock held to
+    commit), and it remembers the last seq and hash, so deleting the newest rows is detected too.
+    """
+
+    id = db.Column(db.Integer, primary_key=True)
+    seq = db.Column(db.BigInteger, nullable=False, default=0)
+    hash = db.Column(db.String(64), nullable=False, default="")
+
+
+class AuditArchive(db.Model):
+    """A file that holds audit rows moved out of the table by retention (never deleted unarchived)."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    path = db.Column(db.String(500), nullable=False)
+    first_seq = db.Column(db.BigInteger, nullable=False)
+    last_seq = db.Column(db.BigInteger, nullable=False, unique=True)
+    last_hash = db.Column(db.String(64), nullable=False)
+    rows = db.Column(db.Integer, nullable=False)
+    sha256 = db.Column(db.String(64), nullable=False)  # of the file, as written
+    before = db.Column(db.DateTime, nullable=False)  # every archived row is older than this
+    created_at = db.Column(db.DateTime, nullable=False)
 
 
 class Incident(db.Model):

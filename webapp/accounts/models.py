@@ -1,0 +1,38 @@
+"""Tables of the accounts area beside `user`: password state, password history, signed-in sessions."""
+from engine.db import db
+
+
+class AccountSecurity(db.Model):
+    """Password and second-factor state of one user; no row means the user never set a password themselves."""
+
+    user_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    password_changed_at = db.Column(db.DateTime)
+    must_change_password = db.Column(db.Boolean, nullable=False, default=False)
+    totp_secret = db.Column(db.String(64))  # base32; set when enrolment starts
+    totp_enabled = db.Column(db.Boolean, nullable=False, default=False)  # after the first code was right
+    totp_last_step = db.Column(db.BigInteger)  # a code is accepted once (no replay inside its 30 s)
+
+
+class PasswordHistory(db.Model):
+    """Hashes of a user's earlier passwords, so none of the last few is chosen again."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True)
+    password_hash = db.Column(db.String(256), nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False)
+
+
+class LoginSession(db.Model):
+    """One sign-in: the session cookie and the remember-me cookie carry its random token, stored hashed.
+
+    Deleting the row ends the sign-in at once, whatever cookies the browser still holds.
+    """
+
+    token_hash = db.Column(db.String(64), primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True)
+    created_at = db.Column(db.DateTime, nullable=False)
+    last_seen = db.Column(db.DateTime, nullable=False)
+    remember_until = db.Column(db.DateTime)  # set when 记住我 was ticked; never beyond the configured days
+    address = db.Column(db.String(64))
+    via = db.Column(db.String(16), nullable=False, default="password")  # password, oidc
+    second_factor = db.Column(db.Boolean, nullable=False, default=False)  # TOTP passed in this sign-in
