@@ -23,3 +23,47 @@ def rules_on(app, monkeypatch):
     """The production rules of item 2 switched on for one test (outside production they are off)."""
     monkeypatch.setitem(app.config, "ACCOUNT_RULES", True)
     return app.config
+
+
+def _free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def oidc_provider(app, live_server, monkeypatch):
+    """The `oidc-provider` package (tests/oidc/provider.mjs) on loopback, registered for live_server's
+    callback; the app configured to use it. Yields the issuer URL."""
+    import json
+    import os
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    root = Path(__file__).resolve().parents[2]
+    port, secret = _free_port(), "test-client-secret-0123456789abcdef"
+    env = {**os.environ, "OIDC_PORT": str(port), "OIDC_CLIENT_ID": "egov-test", "OIDC_CLIENT_SECRET": secret,
+           "OIDC_REDIRECT_URIS": f"{live_server}/login/sso/callback",
+           "OIDC_LOGOUT_URIS": f"{live_server}/login",
+           "OIDC_ACCOUNTS": json.dumps({"dept_gaj": {"name": "市公安局 项目联络员", "groups": ["dept:gaj"]},
+                                        "auditor": {"name": "安全审计员", "groups": ["auditor"]}})}
+    proc = subprocess.Popen([node, str(root / "tests" / "oidc" / "provider.mjs")], cwd=root, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("ready "), f"OIDC provider did not start: {line!r}"
+        issuer = line.split()[1]
+        for key, value in {"OIDC_ISSUER": issuer, "OIDC_CLIENT_ID": "egov-test", "OIDC_CLIENT_SECRET": secret,
+                           "OIDC_SCOPE": "openid profile", "OIDC_USERNAME_CLAIM": "preferred_username",
+                           "OIDC_GROUPS_CLAIM": None}.items():
+            monkeypatch.setitem(app.config, key, value)
+        yield issuer
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from webapp.accounts import audit_log, lockout, passwords, totp
-from webapp.accounts.models import AccountSecurity
+from webapp.accounts.credentials import AccountSecurity
 
 
 def test_password_rules(db, make_user):

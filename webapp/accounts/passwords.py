@@ -7,7 +7,7 @@ from engine.db import db
 
 from . import settings
 from .clockwork import real_now
-from .models import AccountSecurity, PasswordHistory
+from .credentials import AccountSecurity, PasswordHistory
 
 CLASSES = (
     ("小写字母", str.islower),
@@ -88,3 +88,12 @@ def change_required(user):
     if real_now() - row.password_changed_at > timedelta(days=settings.get("PASSWORD_MAX_AGE_DAYS")):
         return f"密码已超过 {settings.get('PASSWORD_MAX_AGE_DAYS')} 天未修改，请设置新密码"
     return None
+
+
+def describe():
+    """The policy in one Chinese sentence, for the password pages."""
+    text = (f"密码至少 {settings.get('PASSWORD_MIN_LENGTH')} 位，须包含大写字母、小写字母、数字、符号中的至少三类，"
+            f"不能包含用户名，不能与最近 {settings.get('PASSWORD_HISTORY')} 次使用过的密码相同")
+    if settings.rules_on():
+        text += f"；每 {settings.get('PASSWORD_MAX_AGE_DAYS')} 天须更换一次"
+    return text + "。"

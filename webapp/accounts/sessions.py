@@ -12,7 +12,7 @@ from engine.db import db
 
 from . import settings
 from .clockwork import real_now
-from .models import LoginSession
+from .credentials import LoginSession
 
 TOUCH_SECONDS = 60  # last_seen is written at most once a minute per sign-in
 

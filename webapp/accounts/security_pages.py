@@ -1,0 +1,95 @@
+"""The signed-in user's own security pages: change the password, the second factor; the login captcha.
+
+`guard` runs before every request: a sign-in that must change its password or pass the second factor may
+only reach these pages (and logout) until it has.
+"""
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from engine.audit import record
+from engine.db import db
+
+from . import captcha_image, passwords, sessions, totp
+from .signin import current_signin
+
+bp = Blueprint("account", __name__, template_folder="templates")
+
+OPEN_ENDPOINTS = {"account.password", "account.second_factor", "account.captcha", "auth.logout", "auth.login",
+                  "static", "sso.start", "sso.callback"}
+
+
+def guard():
+    """Send a sign-in that owes a password change or a second factor to the page that settles it."""
+    if request.endpoint in OPEN_ENDPOINTS or request.path.startswith("/static/"):
+        return None
+    if not current_user.is_authenticated or request.path.startswith("/api"):
+        return None
+    signin = current_signin()
+    if signin is None:
+        return None
+    if signin.via != "oidc" and passwords.change_required(current_user):
+        return redirect(url_for("account.password"))
+    if totp.required(current_user) and not signin.second_factor:
+        return redirect(url_for("account.second_factor"))
+    return None
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def password():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    reason = passwords.change_required(current_user)
+    errors = {}
+    if request.method == "POST":
+        old, new = request.form.get("old_password") or "", request.form.get("new_password") or ""
+        if not current_user.check_password(old):
+            errors["old_password"] = "当前密码不正确"
+        elif new != (request.form.get("confirm_password") or ""):
+            errors["confirm_password"] = "两次输入的新密码不一致"
+        else:
+            problems = passwords.problems(current_user, new)
+            if problems:
+                errors["new_password"] = "；".join(problems)
+        if not errors:
+            passwords.set_password(current_user, new)
+            signin = current_signin()
+            sessions.revoke_all(current_user.id, keep=signin.token if signin else None)
+            record("password_change", current_user.username, payload={"user": current_user.username})
+            db.session.commit()
+            flash("密码已修改；其他设备上的登录和 API 令牌已失效", "success")
+            return redirect(url_for("tasks.index"))
+    return render_template("accounts/password.html", reason=reason, errors=errors,
+                           policy=passwords.describe()), (422 if errors else 200)
+
+
+@bp.route("/account/second-factor", methods=["GET", "POST"])
+def second_factor():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    signin = current_signin()
+    enrolled = totp.enrolled(current_user)
+    error = None
+    if request.method == "POST":
+        if totp.check(current_user, request.form.get("code")):
+            if signin is not None:
+                sessions.mark_second_factor(signin.token)
+            record("totp_enrol" if not enrolled else "login", current_user.username,
+                   payload={"ok": True, "via": "totp"})
+            db.session.commit()
+            return redirect(url_for("tasks.index"))
+        error = "动态口令不正确或已使用，请输入验证器上最新的 6 位数字"
+        record("login", current_user.username, payload={"ok": False, "via": "totp", "reason": "bad_code"})
+        db.session.commit()
+    qr = secret = None
+    if not enrolled:
+        secret, qr = totp.begin(current_user)
+        db.session.commit()
+    return render_template("accounts/second_factor.html", enrolled=enrolled, qr=qr, secret=secret,
+                           error=error), (401 if error else 200)
+
+
+@bp.get("/login/captcha.png")
+def captcha():
+    response = Response(captcha_image.new_image(), mimetype="image/png")
+    response.headers["Cache-Control"] = "no-store"
+    return response
