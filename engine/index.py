@@ -48,15 +48,33 @@ def sync_task_index(row, wf, completed=None, now=None):
             continue
         if task_id in closed:  # made ready again (a reset): the same row opens again
             entry = closed[task_id]
-            entry.state, entry.completed_at, entry.completed_by, entry.assignee = "ready", None, None, None
+            entry.state, entry.completed_at, entry.completed_by = "ready", None, None
+            entry.group_code, entry.assignee = assignment_of(task, row.owner_group)
             continue
         spec = task.task_spec
         lane = spec.lane
         due = due_of(task)
+        group, assignee = assignment_of(task, row.owner_group)
         db.session.add(TaskIndex(
             id=task_id, instance_id=row.id, project_id=row.project_id, process_id=row.process_id,
             bpmn_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id, lane=lane,
-            group_code=roles.lane_group(lane, row.owner_group) or "admin",
+            group_code=group, assignee=assignee,
             state="ready", form=properties_of(spec).get(FORM_PROPERTY), stage=task.data.get("stage"),
             created_at=now, due_at=due, overdue=bool(due and due <= now),
         ))
+
+
+def assignment_of(task, owner_group):
+    """(group, assignee) of a ready user task: its lane's group, or the one person its data designates.
+
+    Each instance of a multi-instance task has its own data, so a panel's experts each get their own task
+    (`lane_owners = {"专家": [expert]}` in the task's preScript, `expert` the instance's input item).
+    A designation the engine cannot honour (several names) goes to the administrators to assign.
+    """
+    lane = task.task_spec.lane
+    user = roles.designated_user(lane, task.data)
+    if user:
+        return roles.person_group(user), user
+    if user is False:
+        return "admin", None
+    return roles.lane_group(lane, owner_group) or "admin", None

@@ -17,6 +17,9 @@ Rules (each refusal is a Chinese sentence naming the step):
 Changes to completed steps are history and allowed; changed ready/waiting steps are reset and take the new
 definition (a waiting timer keeps its due time).
 """
+from copy import deepcopy
+
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 
@@ -24,7 +27,7 @@ from . import registry, runtime
 from .audit import record
 from .db import db, fits_integer
 from .errors import Conflict, NotFound
-from .index import FORM_PROPERTY, properties_of
+from .index import FORM_PROPERTY, assignment_of, properties_of
 from . import roles
 from .models import ModelVersion, TaskIndex
 from .serialization import serializer
@@ -188,8 +191,8 @@ def migrate(instance_id, target_version_id, actor):
         from_version = row.version_id
         for sp_id, sp_diff in result.subs.items():
             sub = wf.subprocesses[sp_id]
-            migrate_workflow(sp_diff, sub, result.new_subs[sub.spec.name])
-        migrate_workflow(result.top, wf, result.new_spec)
+            _migrate_workflow(sp_diff, sub, result.new_subs[sub.spec.name])
+        _migrate_workflow(result.top, wf, result.new_spec)
         wf.subprocess_specs = result.new_subs
         for task in wf.get_tasks(state=TaskState.WAITING):
             saved = timers.get(task.id)
@@ -206,6 +209,26 @@ def migrate(instance_id, target_version_id, actor):
     return row
 
 
+def _migrate_workflow(diff, workflow, spec):
+    """SpiffWorkflow's migrate_workflow, except that an open instance of a multi-instance activity keeps its data.
+
+    Its default reset gives every ready task its parent's data; an instance of a multi-instance activity
+    would lose its own item (the expert it is for) and the key its result is stored under.
+    """
+    migrate_workflow(diff, workflow, spec, reset_mask=TaskState.WAITING)
+    for task in list(workflow.get_tasks(state=TaskState.READY, skip_subprocesses=True)):
+        if task.id not in workflow.tasks:
+            continue
+        if task.parent is not None and isinstance(task.parent.task_spec, LoopTask):
+            own, internal = deepcopy(task.data), dict(task.internal_data)
+            task.reset_branch(own)
+            task.internal_data.update(internal)
+        else:
+            task.reset_branch(None)
+    if workflow.last_task not in workflow.tasks:
+        workflow.last_task = None
+
+
 def _reindex(row, wf):
     """Open task rows take the names, lanes, groups and forms of the new version."""
     ready = {str(t.id): t for t in wf.get_tasks(state=TaskState.READY, manual=True)}
@@ -217,7 +240,11 @@ def _reindex(row, wf):
         entry.bpmn_id = spec.bpmn_id
         entry.name = spec.bpmn_name or spec.bpmn_id
         entry.lane = spec.lane
-        entry.group_code = roles.lane_group(spec.lane, row.owner_group) or "admin"
+        group, designated = assignment_of(task, row.owner_group)
+        if designated or not entry.group_code.startswith(roles.PERSON_PREFIX):
+            entry.group_code = group
+        if designated:
+            entry.assignee = designated
         entry.form = properties_of(spec).get(FORM_PROPERTY)
     db.session.flush()
 

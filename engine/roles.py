@@ -42,5 +42,30 @@ def lane_group(lane, owner_group):
     return LANE_GROUPS.get(lane)
 
 
+# A task the process designates to one person (an expert of a panel) belongs to that person's own group:
+# only they see it in 待办 and may work it; an administrator may reassign it to someone else.
+PERSON_PREFIX = "user:"
+LANE_OWNERS = "lane_owners"  # SpiffArena's task variable: {lane name: [username]}
+
+
+def person_group(username):
+    return f"{PERSON_PREFIX}{username}"
+
+
+def designated_user(lane, data):
+    """The one user the task's data designates for its lane (SpiffArena's `lane_owners`), else None.
+
+    Returns False when `lane_owners` names the lane but not exactly one valid user name.
+    """
+    owners = data.get(LANE_OWNERS) if isinstance(data, dict) else None
+    if not isinstance(owners, dict) or lane not in owners:
+        return None
+    users = owners[lane]
+    users = [users] if isinstance(users, str) else users
+    if isinstance(users, (list, tuple)) and len(users) == 1 and isinstance(users[0], str) and 0 < len(users[0]) <= 58:
+        return users[0]
+    return False
+
+
 def dept_group(code):
     return f"dept:{code}"

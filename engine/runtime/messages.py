@@ -6,7 +6,7 @@ from SpiffWorkflow.util.task import TaskState
 from .. import registry, scripting
 from ..audit import record
 from ..db import db
-from ..errors import Conflict
+from ..errors import Conflict, EngineError
 from ..models import Instance
 from ..serialization import new_workflow
 from .locks import lock_project
@@ -53,22 +53,32 @@ def start_instance(process_id, *, actor=SYSTEM, project_id=None, owner_group=Non
     return row
 
 
+class NotCaught(EngineError):
+    """No waiting event of the workflow catches the message (its correlation keys differ)."""
+
+
 def _receive(wf, event):
     """Hand an outside message to a workflow; a message start event must be reached first."""
     wf.do_engine_steps()
-    wf.send_event(event)
+    if wf.event_manager.catch(event, internal=False) == 0:
+        raise NotCaught(f"流程未在等待与之关联的“{event.event_definition.name}”")
 
 
 def _route(row, events, actor, hops=0):
     """Deliver messages a step threw to the project's other instances, or start processes with them."""
     for event in events:
         deliver_message(row.project_id, event.event_definition, event.payload, actor=actor,
-                        version_id=row.version_id, owner_group=row.owner_group, source_id=row.id, hops=hops + 1)
+                        version_id=row.version_id, owner_group=row.owner_group, source_id=row.id, hops=hops + 1,
+                        correlations=event.correlations)
 
 
 def deliver_message(project_id, event_definition, payload=None, *, actor=SYSTEM, version_id=None,
-                    owner_group=None, source_id=None, hops=0):
-    """Hand a message to every instance of the project waiting for it, and start those it starts."""
+                    owner_group=None, source_id=None, hops=0, correlations=None):
+    """Hand a message to every instance of the project waiting for it, and start those it starts.
+
+    `correlations` (the thrower's correlation keys) go with it: a receiver that already holds keys
+    catches only a message whose keys match (SpiffWorkflow's MessageEventDefinition.catches).
+    """
     if hops > MAX_MESSAGE_HOPS:
         raise Conflict("消息传递层数过多，疑似流程循环")
     name = event_definition.name
@@ -86,9 +96,12 @@ def deliver_message(project_id, event_definition, payload=None, *, actor=SYSTEM,
             asked.update(instance_id for instance_id, _ in candidates)
             receivers = [instance_id for instance_id, waiting in candidates if name in (waiting or [])]
             for instance_id in receivers:
-                event = BpmnEvent(event_definition, payload)
-                _step_instance(instance_id, actor, lambda wf, e=event: _receive(wf, e), allowed=("running",),
-                               project_id=project_id)
+                event = BpmnEvent(event_definition, payload, correlations)
+                try:
+                    _step_instance(instance_id, actor, lambda wf, e=event: _receive(wf, e), allowed=("running",),
+                                   project_id=project_id)
+                except NotCaught:  # waits for the same message from another counterpart: not this one's
+                    continue
                 delivered.append(instance_id)
             if not receivers:
                 break
@@ -96,7 +109,7 @@ def deliver_message(project_id, event_definition, payload=None, *, actor=SYSTEM,
     for process_id in registry.processes_started_by(version.id, name):
         started = start_instance(process_id, actor=actor, project_id=project_id, owner_group=owner_group,
                                  version=version, parent_id=source_id,
-                                 start_event=BpmnEvent(event_definition, payload), hops=hops)
+                                 start_event=BpmnEvent(event_definition, payload, correlations), hops=hops)
         delivered.append(started.id)
     record("message", actor.username, source_id, project_id, payload={"name": name, "to": delivered})
     return delivered

@@ -44,7 +44,7 @@ class Actor:
         return "admin" in self.groups
 
     def may_work(self, group_code):
-        return group_code in self.groups
+        return group_code in self.groups or group_code == roles.person_group(self.username)
 
 
 SYSTEM = Actor("system", frozenset({"admin"}))
@@ -214,7 +214,24 @@ def _waiting(wf):
                 timers.append(clock.as_utc(pending.value).replace(tzinfo=None))
         elif pending.event_type == "MessageEventDefinition":
             messages.append(pending.name)
+    if not wf.completed:
+        messages += _event_subprocess_messages(wf)
     return timers, messages
+
+
+def _event_subprocess_messages(wf):
+    """Messages that start an event sub-process of the running process.
+
+    SpiffWorkflow creates such a sub-process only when its message arrives, so waiting_events() does not
+    list it; the instance must still be found by the message router.
+    """
+    names = []
+    for spec_name in getattr(wf.spec.start, "trigger_specs", None) or []:
+        sub_spec = wf.subprocess_specs.get(spec_name)
+        for start in getattr(sub_spec, "bpmn_start_events", None) or []:
+            if isinstance(start.event_definition, MessageEventDefinition):
+                names.append(start.event_definition.name)
+    return names
 
 
 def _small(value):

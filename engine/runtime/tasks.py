@@ -3,7 +3,7 @@ from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
 
-from .. import forms, registry
+from .. import forms, registry, roles
 from ..audit import record
 from ..db import db
 from ..errors import Conflict, Forbidden, Invalid, NotFound
@@ -52,6 +52,8 @@ def unclaim_task(task_id, actor):
             raise Forbidden("只有签收人或管理员可以退回签收")
         if task.state != "ready":
             raise Conflict("任务已办结或已取消")
+        if task.group_code.startswith(roles.PERSON_PREFIX):
+            raise Conflict("该任务由流程指定给本人办理，不能退回签收；如需换人请管理员改派")
         task.assignee = None
         record("unclaim", actor.username, task.instance_id, task.project_id, task_id)
     return task
@@ -65,6 +67,10 @@ def reassign_task(task_id, username, actor, reason=""):
         if task.state != "ready":
             raise Conflict("任务已办结或已取消")
         previous, task.assignee = task.assignee, username or None
+        if task.group_code.startswith(roles.PERSON_PREFIX):  # a designated task moves to the new person
+            if not task.assignee:
+                raise Invalid("该任务由流程指定给个人办理，改派时须指定新的办理人")
+            task.group_code = roles.person_group(task.assignee)
         record("reassign", actor.username, task.instance_id, task.project_id, task_id,
                {"from": previous, "to": task.assignee, "reason": reason})
     return task
