@@ -189,6 +189,10 @@ class Notification(db.Model):
     task_bpmn_id = db.Column(db.String(100))
     created_at = db.Column(db.DateTime, nullable=False, index=True)
     mailed_at = db.Column(db.DateTime)
+    # A reminder's own moment (its timer's), naive UTC: one fired on a later day is late (engine/reminders.py).
+    due_at = db.Column(db.DateTime)
+    # When the notification channels made its deliveries (webapp/notify/delivery.py); None: not yet.
+    dispatched_at = db.Column(db.DateTime, index=True)
 
 
 class NotificationRead(db.Model):

@@ -21,7 +21,7 @@ import types
 from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import TaskDataEnvironment
 
-from . import workcalendar
+from . import reminders, workcalendar
 
 MAX_SOURCE_CHARS = 20_000
 MAX_EXPONENT = 10_000  # 10 ** 10_000 is instant; 10 ** 10 ** 10 is not
@@ -275,6 +275,7 @@ def notify(to, kind, message):
         "message": message[:MAX_MESSAGE_CHARS],
         "task_id": str(task.id) if task is not None else None,
         "task_bpmn_id": getattr(task.task_spec, "bpmn_id", None) if task is not None else None,
+        "due_at": reminders.timer_moment(task) if kind == "reminder" and task is not None else None,
     })
 
 

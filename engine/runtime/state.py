@@ -13,7 +13,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from .. import clock, registry, roles, scripting
+from .. import clock, registry, reminders, roles, scripting
 from ..audit import record
 from ..db import db
 from ..errors import Conflict, EngineError, NotFound
@@ -128,6 +128,16 @@ def _advance(wf, step, before=None):
             task.error()
 
 
+def _notification(item, group, row, now):
+    """A notice from the outbox; a reminder whose day has passed says so (engine/reminders.py)."""
+    due_at, message = item.get("due_at"), item["message"]
+    if due_at is not None and reminders.is_late(due_at, now):
+        message = (reminders.late_note(due_at) + message)[:4000]
+    return Notification(group_code=group, kind=item["kind"], message=message, instance_id=row.id,
+                        project_id=row.project_id, task_bpmn_id=item.get("task_bpmn_id"), created_at=now,
+                        due_at=due_at.replace(tzinfo=None) if due_at is not None else None)
+
+
 def _describe(exc):
     text = f"{type(exc).__name__}: {exc}"
     for note in getattr(exc, "__notes__", []) or []:
@@ -143,9 +153,7 @@ def _save(step, wf, completed=None):
     for item in step.outbox:
         group = row.owner_group if item["to"] == "owner" else item["to"]
         if group:
-            db.session.add(Notification(group_code=group, kind=item["kind"], message=item["message"],
-                                        instance_id=row.id, project_id=row.project_id,
-                                        task_bpmn_id=item.get("task_bpmn_id"), created_at=now))
+            db.session.add(_notification(item, group, row, now))
     if step.incident:
         db.session.add(Incident(instance_id=row.id, created_at=now, **step.incident))
         record("incident", step.actor.username, row.id, row.project_id, step.incident["task_id"],

@@ -152,8 +152,10 @@ def test_notify_lands_in_the_outbox():
         SandboxEnvironment().execute('notify("sgj", "supervise", "进度表逾期：" + month)', {"month": "2025-10"})
         notify("owner", "reminder", "请按时提交")
     assert box == [
-        {"to": "sgj", "kind": "supervise", "message": "进度表逾期：2025-10", "task_id": None, "task_bpmn_id": None},
-        {"to": "owner", "kind": "reminder", "message": "请按时提交", "task_id": None, "task_bpmn_id": None},
+        {"to": "sgj", "kind": "supervise", "message": "进度表逾期：2025-10", "task_id": None, "task_bpmn_id": None,
+         "due_at": None},
+        {"to": "owner", "kind": "reminder", "message": "请按时提交", "task_id": None, "task_bpmn_id": None,
+         "due_at": None},
     ]
 
 
