@@ -61,18 +61,25 @@ def main(argv=None):
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(report, ensure_ascii=False, indent=2))
     print_table(report)
-    return 0 if all(r.get("ok", True) for r in results) else 1
+    return 1 if any(r.get("ok") is False for r in results) else 0
+
+
+def verdict(result):
+    """达标/未达标 from the measured figure against its target; a figure without a target is only reported."""
+    if result.get("ok") is None:
+        return "（仅报告）"
+    return "达标" if result["ok"] else "未达标"
 
 
 def print_table(report):
     print(f"\n数据库：{report['database']}{'（快速模式）' if report['quick'] else ''}")
-    header = f"{'指标':<44} {'测得':>14} {'基线':>14} {'比值':>8} {'目标':>10}  结论"
+    header = f"{'指标':<44} {'测得':>14} {'基线':>14} {'比值':>8} {'95% 区间':>13} {'目标':>10}  结论"
     print(header)
     print("-" * len(header.encode("gbk", "replace")))
     for r in report["results"]:
         ratio = f"{r['ratio']:.2f}×" if r.get("ratio") is not None else ""
-        verdict = "达标" if r.get("ok") else "未达标"
-        print(f"{r['name']:<44} {r['value']:>14} {r.get('baseline') or '':>14} {ratio:>8} {r.get('target') or '':>10}  {verdict}")
+        print(f"{r['name']:<44} {r['value']:>14} {r.get('baseline') or '':>14} {ratio:>8} "
+              f"{r.get('raw', {}).get('spread') or '':>13} {r.get('target') or '':>10}  {verdict(r)}")
         if r.get("note"):
             print(f"    {r['note']}")
 
