@@ -47,8 +47,8 @@ def test_cockpit_pages_and_actions(login, deployed, db):
     assert "成功 1 个，失败 1 个" in text(r)
     assert "故障处理" in text(admin.get("/admin/incidents")) and "ZeroDivisionError" in text(admin.get("/admin/incidents"))
     assert f"版本 {deployed.id}" in text(admin.get("/admin/models"))
-    assert "热力图" in text(admin.get(f"/admin/models/{deployed.id}?process=simple")) or "当前实例数" in text(
-        admin.get(f"/admin/models/{deployed.id}?process=simple"))
+    heat = text(admin.get(f"/admin/models/{deployed.id}?process=simple"))
+    assert "各环节当前实例数" in heat and '<td>fill</td><td class="num">1</td>' in heat  # a waits at 填报
     # 数管局 reads without action buttons; a department gets 403; an analyst has no cockpit actions
     sgj = login("sgj")
     page = text(sgj.get(f"/admin/instances/{a.id}"))

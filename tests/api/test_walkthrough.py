@@ -26,8 +26,7 @@ PDF = b"%PDF-1.4 walkthrough"
 @pytest.fixture
 def lifecycle(app, users, db):
     result = app.test_cli_runner().invoke(args=["models", "deploy"])
-    if result.exit_code != 0:
-        pytest.skip(f"bpmn/ + forms/ do not deploy yet (flask models deploy): {result.output.strip()[:500]}")
+    assert result.exit_code == 0, f"bpmn/ + forms/ must deploy (flask models deploy): {result.output.strip()[:500]}"
     return result
 
 

@@ -16,19 +16,27 @@ def test_concurrent_double_completion(app, deployed, actor, monkeypatch):
     version_before = row.lock_version
     task_id, instance_id = task.id, row.id
 
-    # Both requests load the same state before either saves.
-    barrier = threading.Barrier(2, timeout=3)
-    real_workflow = runtime.tasks._workflow
+    # Both requests pass the task's state check and reach the instance's row together (a broken barrier
+    # fails the test: it would mean the requests ran one after the other).
+    postgres = database.engine.dialect.name == "postgresql"
+    started = threading.Barrier(2, timeout=10)
+    loaded = threading.Barrier(2, timeout=10)
+    real_load_row, real_workflow = runtime.tasks._load_row, runtime.tasks._workflow
+    seen_versions = []
+
+    def load_row_together(instance_id, **kw):
+        started.wait()
+        return real_load_row(instance_id, **kw)
 
     def loaded_together(instance_row):
+        seen_versions.append(instance_row.lock_version)
         wf = real_workflow(instance_row)
-        try:
-            barrier.wait()
-        except threading.BrokenBarrierError:
-            pass  # PostgreSQL's row lock holds the second back: it loads after the first commits
+        if not postgres:
+            loaded.wait()  # SQLite: both hold the same state; the version check on saving refuses the second
         return wf
 
-    monkeypatch.setattr(runtime.tasks, "_workflow", loaded_together)  # complete_task loads through it
+    monkeypatch.setattr(runtime.tasks, "_load_row", load_row_together)  # complete_task loads through these
+    monkeypatch.setattr(runtime.tasks, "_workflow", loaded_together)
     results = {}
 
     def complete(name, amount):
@@ -57,3 +65,7 @@ def test_concurrent_double_completion(app, deployed, actor, monkeypatch):
     assert database.session.get(Instance, instance_id).lock_version == version_before + 1
     assert database.session.query(AuditEvent).filter_by(kind="complete").count() == 1
     assert [t.bpmn_id for t in runtime.open_tasks(instance_id)] == ["review"]
+    # PostgreSQL: the row lock held the second back until the first committed, so it read the new version;
+    # SQLite: both read the same version.
+    expected = [version_before, version_before + 1] if postgres else [version_before, version_before]
+    assert sorted(seen_versions) == expected

@@ -89,12 +89,32 @@ def test_clock_offset_moves_every_reader(app, db):
     assert clock.now().year < 2030
 
 
-def _race(n):
-    """Two `timers run-due` processes over the same n due instances; returns their outputs."""
+# Each racer imports the app first, then waits for the start signal, so both sweeps begin together
+# (a racer that started late would find nothing left and the test would prove nothing).
+RACER = r"""
+import os, sys, time
+import webapp
+from flask.cli import main
+go, ready = sys.argv[1], sys.argv[2]
+open(ready, "w").close()
+while not os.path.exists(go):
+    time.sleep(0.005)
+sys.argv = ["flask", "--app", "webapp", "timers", "run-due", "--at", "2027-03-02T00:00:00+08:00"]
+main()
+"""
+
+
+def _race(n, tmp_path):
+    """Two `timers run-due` processes over the same n due instances, started together; returns their outputs."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    cmd = [sys.executable, "-m", "flask", "--app", "webapp", "timers", "run-due", "--at", "2027-03-02T00:00:00+08:00"]
-    procs = [subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(2)]
+    go = tmp_path / "go"
+    ready = [tmp_path / f"ready{i}" for i in range(2)]
+    procs = [subprocess.Popen([sys.executable, "-c", RACER, str(go), str(r)], cwd=ROOT, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for r in ready]
+    deadline = time.monotonic() + 120
+    while not all(r.exists() for r in ready) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    go.touch()
     return [p.communicate(timeout=600) for p in procs]
 
 
@@ -107,14 +127,15 @@ def _fired_counts(outputs):
 
 
 @pytest.mark.parametrize("n", [1000])
-def test_two_schedulers_race_without_double_fire(app, deployed, n):
+def test_two_schedulers_race_without_double_fire(app, deployed, n, tmp_path):
     if database.engine.dialect.name != "postgresql":
         n = 200  # SQLite serializes writers: the same guarantee, checked on fewer rows
     rows = start_timed(n)
     database.session.commit()
-    counts = _fired_counts(_race(n))
+    counts = _fired_counts(_race(n, tmp_path))
     database.session.expire_all()
     assert sum(counts) == n
+    assert min(counts) > 0, counts  # both processes really fired: they raced for the same rows
     fired = dict(database.session.query(AuditEvent.instance_id, database.func.count()).filter_by(kind="timer")
                  .group_by(AuditEvent.instance_id).all())
     assert len(fired) == n and set(fired.values()) == {1}

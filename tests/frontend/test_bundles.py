@@ -19,6 +19,7 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
 
 pytestmark = [
+    pytest.mark.browser,  # every test here drives the bundles in Debian's Chromium
     pytest.mark.skipif(not (DIST / "viewer.js").exists(), reason="front-end bundles not built (npm run build)"),
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed"),
 ]

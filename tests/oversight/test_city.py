@@ -1,6 +1,5 @@
 """A city of projects at different stages, walked through the engine with the clock moved; every figure
 of the bulletin, the plan, the funds and the dashboard checked against values computed here."""
-from datetime import date
 from io import BytesIO
 
 import pytest
@@ -8,7 +7,7 @@ from openpyxl import load_workbook
 
 from engine import timers
 from engine.db import db
-from engine.errors import Conflict, Forbidden
+from engine.errors import Conflict, Forbidden, Invalid
 
 from . import city
 from scenarios import driver
@@ -16,16 +15,13 @@ from scenarios import driver
 NOW = "2026-06-25T10:00"
 
 
-def expected_progress(start, end, month_end):
-    """Linear plan: % expected at the month's end, and the plan's length in months (365.25/12 days each)."""
-    total = (date.fromisoformat(end) - date.fromisoformat(start)).days
-    elapsed = min(max((date.fromisoformat(month_end) - date.fromisoformat(start)).days, 0), total)
-    return 100.0 * elapsed / total, total / (365.25 / 12)
-
-
-def behind(start, end, progress):
-    expected, months = expected_progress(start, end, "2026-06-30")
-    return max(0.0, (expected - progress) / 100 * months), expected
+# Figures of the town below at the end of June 2026, worked out by hand from the linear plan
+# (expected % = days since plan start / plan days; months behind = shortfall × plan length in months of
+# 365.25/12 days):
+# P1 2026-03-01..12-31: 121/305 days = 39.67 %, at 50 % it is ahead: 0 months behind
+# P2 2026-03-01..08-31: 121/183 days = 66.12 %, at 5 %: 61.12 % of 6.01 months = 3.67 months behind
+# P4 2026-05-01..2027-04-30: 60/364 days = 16.48 %, at 8 %: 8.48 % of 11.96 months = 1.01 months behind
+EXPECTED = {1: (39.67, 0.0), 2: (66.12, 3.67), 4: (16.48, 1.01)}
 
 
 @pytest.fixture
@@ -75,23 +71,20 @@ def test_bulletin_plan_funds_dashboard(town, app):
         b = reports.compute_bulletin("2026-06")
     rows = {r["project_id"]: r for r in b["rows"]}
     assert set(rows) == {1, 2, 4}  # P3 is in 申报
-    b1, e1 = behind("2026-03-01", "2026-12-31", 50)
-    b2, e2 = behind("2026-03-01", "2026-08-31", 5)
-    b4, e4 = behind("2026-05-01", "2027-04-30", 8)
-    assert b1 == 0 and b2 > 3 and 1 <= b4 < 3
+    (e1, b1), (e2, b2), (e4, b4) = EXPECTED[1], EXPECTED[2], EXPECTED[4]
     expect = {
-        1: dict(progress_percent=50, expected_percent=round(e1, 2), months_behind=round(b1, 2), planned_funds_wan=200,
+        1: dict(progress_percent=50, expected_percent=e1, months_behind=b1, planned_funds_wan=200,
                 paid_wan=100, execution_ratio=0.5, report_status="按时", missing_reports=0, late_reports=1,
                 problems="接口联调滞后", rag="amber", contract_amount_wan=480, approved_amount_wan=500),
-        2: dict(progress_percent=5, expected_percent=round(e2, 2), months_behind=round(b2, 2), planned_funds_wan=200,
+        2: dict(progress_percent=5, expected_percent=e2, months_behind=b2, planned_funds_wan=200,
                 paid_wan=0, execution_ratio=0.0, report_status="未报送", missing_reports=1, late_reports=1, rag="red"),
-        4: dict(progress_percent=8, expected_percent=round(e4, 2), months_behind=round(b4, 2), planned_funds_wan=100,
+        4: dict(progress_percent=8, expected_percent=e4, months_behind=b4, planned_funds_wan=100,
                 paid_wan=80, execution_ratio=0.8, report_status="未报送", missing_reports=1, rag="amber"),
     }
     for pid, figures in expect.items():
         for key, value in figures.items():
             assert rows[pid][key] == value, (pid, key, rows[pid][key], value)
-    assert [r["project_id"] for r in b["rows"]] == [2, 4, 1] or [r["project_id"] for r in b["rows"]][0] == 2
+    assert [r["project_id"] for r in b["rows"]] == [2, 4, 1]  # red first, then amber by months behind
     s = b["summary"]
     assert (s["projects"], s["red"], s["amber"], s["green"]) == (3, 1, 2, 0)
     assert (s["on_time"], s["late"], s["missing"], s["reports_expected"]) == (1, 0, 2, 3)
@@ -144,8 +137,9 @@ def test_bulletin_plan_funds_dashboard(town, app):
         actions.edit_plan_entry(users["sgj"], 2026, 4, {"position": 2})
         plan = reports.plan(2026)
         assert [i["project_id"] for i in plan["items"]] == [1, 4, 2] and plan["total_plan_amount_wan"] == 1550
-        with pytest.raises(Exception):
+        with pytest.raises(Invalid, match="计划安排金额不得超过批复金额"):
             actions.edit_plan_entry(users["sgj"], 2026, 1, {"plan_amount_wan": 900})  # above the approved 500
+        assert reports.plan(2026)["items"][0]["plan_amount_wan"] == 450  # unchanged
         actions.publish_plan(users["sgj"], 2026)
         with pytest.raises(Conflict):
             actions.edit_plan_entry(users["sgj"], 2026, 1, {"position": 3})
