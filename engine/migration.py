@@ -70,7 +70,11 @@ def _has_live_ancestor(task):
 
 
 def _boundary_names(spec):
-    return sorted(s.name for s in spec.inputs if s.name.endswith("BoundaryEventParent"))
+    """The boundary events attached to a task: SpiffWorkflow 3.2 puts a `<task>.BoundaryEventSplit` before it."""
+    for split in spec.inputs:
+        if split.name.endswith(".BoundaryEventSplit"):
+            return sorted(s.name for s in split.outputs if s is not spec)
+    return []
 
 
 class Plan:
