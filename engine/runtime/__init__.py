@@ -17,6 +17,7 @@ from .tasks import (  # noqa: F401
     check_may_work, claim_task, complete_task, form_schema, get_task, open_tasks, reassign_task, save_draft,
     task_data, unclaim_task,
 )
+from .handover import last_send_back, send_back, send_back_targets, transfer_task  # noqa: F401
 from .incidents import (  # noqa: F401
     _admin_only, edit_task_data, resume, retry_incident, suspend, terminate, waiting_timers,
 )

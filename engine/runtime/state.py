@@ -34,17 +34,40 @@ TIMER_EVENT_TYPES = {"TimeDateEventDefinition", "DurationTimerEventDefinition", 
 
 @dataclass(frozen=True)
 class Actor:
-    """Who asks: a user name and the groups they belong to. `system` is the scheduler."""
+    """Who asks: a user name and the groups they belong to. `system` is the scheduler.
+
+    `principals`: the people this user stands in for now (委托/代理), as (username, groups) pairs: their
+    tasks and their groups' tasks may be worked too, and every such action records whom it was done for.
+    """
 
     username: str
     groups: frozenset = field(default_factory=frozenset)
+    principals: tuple = ()
 
     @property
     def is_admin(self):
         return "admin" in self.groups
 
-    def may_work(self, group_code):
+    def _own_right(self, group_code):
         return group_code in self.groups or group_code == roles.person_group(self.username)
+
+    def may_work(self, group_code):
+        return self._own_right(group_code) or any(
+            group_code in groups or group_code == roles.person_group(name) for name, groups in self.principals)
+
+    def stands_in_for(self, username):
+        return any(name == username for name, _ in self.principals)
+
+    def on_behalf_of(self, group_code, assignee=None):
+        """The principal whose right an action on a task uses, or None when the user's own right suffices."""
+        if assignee and assignee != self.username and self.stands_in_for(assignee):
+            return assignee
+        if self._own_right(group_code) or self.is_admin:
+            return None
+        for name, groups in self.principals:
+            if group_code in groups or group_code == roles.person_group(name):
+                return name
+        return None
 
 
 SYSTEM = Actor("system", frozenset({"admin"}))

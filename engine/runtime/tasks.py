@@ -22,8 +22,17 @@ def get_task(task_id):
 def check_may_work(task, actor):
     if not (actor.may_work(task.group_code) or actor.is_admin):
         raise Forbidden("您无权办理此任务")
-    if task.assignee and task.assignee != actor.username:
-        raise Forbidden(f"该任务已由 {task.assignee} 签收，只有签收人可以办理")
+    if task.assignee and task.assignee != actor.username and not actor.stands_in_for(task.assignee):
+        raise Forbidden(f"该任务已由 {task.assignee} 签收，只有签收人（或其代理人）可以办理")
+
+
+def behalf(task, actor, payload=None):
+    """The audit payload of an action on `task`, naming the principal when a stand-in acts ("X 代 Y")."""
+    payload = dict(payload or {})
+    principal = actor.on_behalf_of(task.group_code, task.assignee)
+    if principal:
+        payload["on_behalf_of"] = principal
+    return payload
 
 
 def claim_task(task_id, actor):
@@ -41,21 +50,22 @@ def claim_task(task_id, actor):
         ).rowcount
         if not done:
             raise Conflict(f"任务已被 {task.assignee} 签收")
-        record("claim", actor.username, task.instance_id, task.project_id, task_id)
+        record("claim", actor.username, task.instance_id, task.project_id, task_id, behalf(task, actor))
     return get_task(task_id)
 
 
 def unclaim_task(task_id, actor):
     with unit_of_work():
         task = get_task(task_id)
-        if task.assignee != actor.username and not actor.is_admin:
-            raise Forbidden("只有签收人或管理员可以退回签收")
+        if task.assignee != actor.username and not actor.is_admin and not actor.stands_in_for(task.assignee):
+            raise Forbidden("只有签收人（或其代理人）或管理员可以退回签收")
         if task.state != "ready":
             raise Conflict("任务已办结或已取消")
         if task.group_code.startswith(roles.PERSON_PREFIX):
             raise Conflict("该任务由流程指定给本人办理，不能退回签收；如需换人请管理员改派")
+        payload = behalf(task, actor)
         task.assignee = None
-        record("unclaim", actor.username, task.instance_id, task.project_id, task_id)
+        record("unclaim", actor.username, task.instance_id, task.project_id, task_id, payload)
     return task
 
 
@@ -108,7 +118,7 @@ def save_draft(task_id, data, actor):
         db.session.add(Submission(task_id=task_id, instance_id=task.instance_id, project_id=task.project_id,
                                   form=task.form or "", data=data, draft=True, submitted_by=actor.username,
                                   submitted_at=_now()))
-        record("draft", actor.username, task.instance_id, task.project_id, task_id)
+        record("draft", actor.username, task.instance_id, task.project_id, task_id, behalf(task, actor))
 
 
 def complete_task(task_id, data, actor, file_exists=None, within=None):
@@ -148,7 +158,8 @@ def complete_task(task_id, data, actor, file_exists=None, within=None):
         db.session.add(Submission(task_id=task_id, instance_id=row.id, project_id=row.project_id,
                                   form=task.form or "", data=data, draft=False, submitted_by=actor.username,
                                   submitted_at=_now()))
-        record("complete", actor.username, row.id, row.project_id, task_id, {"bpmn_id": task.bpmn_id, "form": task.form})
+        record("complete", actor.username, row.id, row.project_id, task_id,
+               behalf(task, actor, {"bpmn_id": task.bpmn_id, "form": task.form}))
         _route(row, events, actor)
         following = db.session.execute(
             db.select(TaskIndex).where(TaskIndex.project_id == row.project_id, TaskIndex.state == "ready")

@@ -22,7 +22,8 @@ from .email_channel import valid_address
 from .records import NotifyDelivery, NotifyPreference
 
 log = logging.getLogger(__name__)
-KIND_LABELS = {"reminder": "提醒", "overdue": "逾期", "supervise": "督办", "mention": "批注提及"}
+KIND_LABELS = {"reminder": "提醒", "overdue": "逾期", "supervise": "督办", "mention": "批注提及", "transfer": "转办",
+               "returned": "退回"}
 BACKOFF_SECONDS = (60, 300, 1800, 7200)  # after the 1st, 2nd, 3rd, 4th failed attempt
 MAX_ATTEMPTS = 5
 STUCK_AFTER = timedelta(minutes=10)
@@ -38,8 +39,13 @@ def backoff(attempts):
 
 
 def _members(group_code):
+    """(username, email) of the active users a notice to `group_code` reaches (user:<name> is one person)."""
+    from engine import roles
     from webapp.models import User, user_groups
 
+    if group_code.startswith(roles.PERSON_PREFIX):
+        return db.session.execute(select(User.username, User.email).where(
+            User.username == group_code[len(roles.PERSON_PREFIX):], User.active.is_(True))).all()
     return db.session.execute(
         select(User.username, User.email).join(user_groups, user_groups.c.user_id == User.id)
         .where(user_groups.c.group_code == group_code, User.active.is_(True)).order_by(User.username)).all()
