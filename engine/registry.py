@@ -19,7 +19,7 @@ from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import (
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, VALIDATOR
 
-from . import clock, forms, roles, scripting, xmlsafe
+from . import clock, dmncheck, forms, roles, scripting, xmlsafe
 from .audit import record
 from .db import db
 from .errors import ModelInvalid, NotFound
@@ -151,6 +151,8 @@ def _validate(files):
             except Exception as exc:
                 problems.add(process_spec.file, f"流程 {process_spec.name} 无法校验：{type(exc).__name__}：{exc}",
                              process_spec.name)
+    if not problems:
+        dmncheck.check(parser, model, problems)
     if not problems:
         _check_serializable(model, problems)
     if not model.processes and not problems:
