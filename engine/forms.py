@@ -7,7 +7,7 @@ from contextvars import ContextVar
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-from . import scripting
+from . import options, scripting
 
 RULES_KEY = "x-rules"
 
@@ -50,7 +50,8 @@ def _message(error, schema):
         "exclusiveMaximum": lambda: f"{label}必须小于 {arg}",
         "minLength": lambda: f"{label}至少 {arg} 个字符" if arg > 1 else f"{label}不能为空",
         "maxLength": lambda: f"{label}不能超过 {arg} 个字符",
-        "enum": lambda: f"{label}须为以下之一：{'、'.join(map(str, arg))}",
+        "enum": lambda: (f"{label}须为以下之一：{'、'.join(map(str, arg))}" if arg
+                         else f"{label}：{error.schema.get('x-empty') or '暂无可选项'}"),
         "const": lambda: f"{label}须为 {arg}",
         "pattern": lambda: f"{label}格式不正确",
         "format": lambda: f"{label}格式不正确（应为{ {'date': '日期 YYYY-MM-DD', 'file-id': '已上传的文件'}.get(arg, arg) }）",
@@ -78,6 +79,7 @@ def check_schema(schema):
     bad = sorted(set(_bad_names(schema)))
     if bad:
         problems.append("字段名只能由英文字母、数字和下划线组成且不以数字开头：" + "、".join(repr(n)[:80] for n in bad[:10]))
+    problems += options.check(schema)
     for i, rule in enumerate(schema.get(RULES_KEY, [])):
         if not isinstance(rule, dict) or not {"expression", "field", "message"} <= set(rule):
             problems.append(f"x-rules 第 {i + 1} 条须有 expression、field、message")

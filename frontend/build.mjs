@@ -40,7 +40,8 @@ const options = {
     modeler: 'frontend/modeler.js',
     charts: 'frontend/charts.js',
     'dmn-editor': 'frontend/dmn-editor.js',
-    apidocs: 'frontend/apidocs.js'
+    apidocs: 'frontend/apidocs.js',
+    print: 'frontend/print.js'
   },
   outdir,
   bundle: true,

@@ -3,7 +3,11 @@
 //   EgovViewer.show(containerEl, bpmnXml, {completed, active, incident, counts}) -> Promise<handle>
 //   EgovViewer.heat(containerEl, bpmnXml, {id: n}) -> Promise<handle>
 //
-// handle: {viewer, setState(state), setHeat(counts), clear(), fit(), destroy()}
+// handle: {viewer, setState(state), setHeat(counts), clear(), fit(), focus(ids), zoomBy(step),
+//          toggleFullScreen(), destroy()}
+//
+// Every view opens at a readable zoom: the whole diagram when its labels are readable so, else zoomed
+// to READABLE with the current steps (or the start) in the middle. Buttons zoom, fit and go full screen.
 
 import 'bpmn-js/dist/assets/diagram-js.css';
 import 'bpmn-js/dist/assets/bpmn-js.css';
@@ -12,6 +16,15 @@ import './egov.css';
 import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
 
 const STATES = [ 'completed', 'active', 'incident' ];
+const READABLE = 0.85; // bpmn-js draws labels at 11-12 px: about 10 px on screen and up is readable
+const ZOOM_STEP = 1.25;
+const TOOLS = [
+  [ 'zoom-in', '＋', '放大', h => h.zoomBy(ZOOM_STEP) ],
+  [ 'zoom-out', '－', '缩小', h => h.zoomBy(1 / ZOOM_STEP) ],
+  [ 'fit', '适应', '显示整张流程图', h => h.fit() ],
+  [ 'focus', '当前', '回到当前步骤', h => h.focus(h._focus) ],
+  [ 'full', '全屏', '全屏查看（Esc 退出）', h => h.toggleFullScreen() ]
+];
 
 function heatColor(ratio) {
   // #fff3e0 (light) -> #bf360c (hot)
@@ -143,8 +156,81 @@ class ViewerHandle {
     this.viewer.get('canvas').zoom('fit-viewport', 'auto');
   }
 
+  zoomBy(factor) {
+    const canvas = this.viewer.get('canvas');
+    canvas.zoom(Math.min(4, Math.max(0.2, canvas.zoom() * factor)), 'auto');
+  }
+
+  /** Readable zoom with the elements `ids` (else the start) in the middle; the whole diagram if it reads so. */
+  focus(ids) {
+    const canvas = this.viewer.get('canvas');
+    const registry = this._registry();
+    canvas.resized();
+    canvas.zoom('fit-viewport', 'auto');
+    if (canvas.zoom() >= READABLE) {
+      return;
+    }
+    let targets = (ids || []).map(id => registry.get(id)).filter(el => el && !el.waypoints);
+    if (!targets.length) {
+      targets = registry.filter(el => el.type === 'bpmn:StartEvent').slice(0, 1);
+    }
+    canvas.zoom(READABLE);
+    if (!targets.length) {
+      return;
+    }
+    const x0 = Math.min(...targets.map(t => t.x)), x1 = Math.max(...targets.map(t => t.x + t.width));
+    const y0 = Math.min(...targets.map(t => t.y)), y1 = Math.max(...targets.map(t => t.y + t.height));
+    const box = canvas.viewbox();
+    canvas.viewbox({ x: (x0 + x1) / 2 - box.width / 2, y: (y0 + y1) / 2 - box.height / 2,
+      width: box.width, height: box.height });
+  }
+
+  toggleFullScreen() {
+    const el = this.container;
+    const refocus = () => setTimeout(() => this.focus(this._focus), 50);
+    if (document.fullscreenElement === el) {
+      document.exitFullscreen().then(refocus, refocus);
+    } else if (el.requestFullscreen && !el.classList.contains('egov-viewer-full')) {
+      el.requestFullscreen().then(refocus, () => { el.classList.add('egov-viewer-full'); refocus(); });
+    } else {
+      el.classList.toggle('egov-viewer-full');
+      refocus();
+    }
+  }
+
+  _addTools() {
+    const bar = document.createElement('div');
+    bar.className = 'egov-viewer-tools';
+    TOOLS.forEach(([ name, text, title, act ]) => {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = `egov-tool-${name}`;
+      button.textContent = text;
+      button.title = title;
+      button.setAttribute('aria-label', title);
+      button.addEventListener('click', () => act(this));
+      bar.appendChild(button);
+    });
+    if (getComputedStyle(this.container).position === 'static') {
+      this.container.style.position = 'relative';
+    }
+    this.container.appendChild(bar);
+    this._tools = bar;
+    this._onKey = event => {
+      if (event.key === 'Escape' && this.container.classList.contains('egov-viewer-full')) {
+        this.container.classList.remove('egov-viewer-full');
+        this.focus(this._focus);
+      }
+    };
+    document.addEventListener('keydown', this._onKey);
+  }
+
   destroy() {
     this.clear();
+    if (this._tools) {
+      this._tools.remove();
+      document.removeEventListener('keydown', this._onKey);
+    }
     this.viewer.destroy();
   }
 }
@@ -159,13 +245,17 @@ async function load(containerEl, bpmnXml) {
     console.warn('[EgovViewer] import warnings', warnings);
   }
   const handle = new ViewerHandle(viewer, containerEl);
-  handle.fit();
+  handle._addTools();
+  handle.focus([]);
   return handle;
 }
 
 async function show(containerEl, bpmnXml, state) {
   const handle = await load(containerEl, bpmnXml);
-  handle.setState(state || {});
+  state = state || {};
+  handle.setState(state);
+  handle._focus = (state.incident || []).concat(state.active || []);
+  handle.focus(handle._focus);
   return handle;
 }
 

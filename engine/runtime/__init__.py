@@ -6,7 +6,8 @@ Every name stays importable from `engine.runtime`; the underscored ones are for 
 (timers, migration) and the cockpit's read-only views.
 """
 from .state import (  # noqa: F401  (re-exports)
-    LIST_VARIABLES, MAX_VARIABLE_TEXT, SYSTEM, TIMER_EVENT_TYPES, Actor, unit_of_work, workflow_fields,
+    LIST_VARIABLES, MAX_VARIABLE_TEXT, SYSTEM, TIMER_EVENT_TYPES, Actor, on_variables_changed, unit_of_work,
+    workflow_fields,
     _advance, _describe, _list_variables, _load_row, _now, _save, _small, _stage_of, _status_refusal, _Step,
     _waiting, _waiting_events, _workflow,
 )

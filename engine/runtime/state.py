@@ -187,7 +187,8 @@ def _save(step, wf, completed=None):
         row.ended_at = now
         record("complete_instance", step.actor.username, row.id, row.project_id)
     row.stage = _stage_of(wf, row)
-    row.variables = _list_variables(wf)
+    before, row.variables = row.variables or {}, _list_variables(wf)
+    changed = {k for k in set(before) | set(row.variables) if before.get(k) != row.variables.get(k)}
     timers, messages = _waiting(wf)
     row.next_timer_at = min(timers) if timers and row.status in ("running", "suspended", "incident") else None
     row.waiting_messages = sorted(set(messages))
@@ -196,7 +197,24 @@ def _save(step, wf, completed=None):
     row.state_bytes = len(state.encode("utf-8"))
     row.updated_at = now
     db.session.flush()  # the version check happens here: a concurrent writer makes this fail
+    if changed:
+        for listener in _VARIABLE_LISTENERS:
+            listener(row, changed)
     return events
+
+
+_VARIABLE_LISTENERS = []
+
+
+def on_variables_changed(listener):
+    """Call `listener(row, names)` in the step's transaction whenever a step changes listed variables.
+
+    The web app keeps records that mirror a variable (a project's 建设年度 follows `build_year` when a late
+    declaration moves it to the next round) without the engine knowing those records.
+    """
+    if listener not in _VARIABLE_LISTENERS:
+        _VARIABLE_LISTENERS.append(listener)
+    return listener
 
 
 def _stage_of(wf, row):

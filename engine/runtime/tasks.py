@@ -3,7 +3,7 @@ from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
 
-from .. import forms, registry, roles
+from .. import forms, options, registry, roles
 from ..audit import record
 from ..db import db
 from ..errors import Conflict, Forbidden, Invalid, NotFound
@@ -101,10 +101,11 @@ def task_data(task_id):
 
 
 def form_schema(task):
+    """The task's form, with fields whose choices come from records (x-options) listing them now."""
     if not task.form:
         return None
     row = db.session.get(Instance, task.instance_id)
-    return registry.load_form(row.version_id, task.form)
+    return options.resolve(registry.load_form(row.version_id, task.form), row.variables or {})
 
 
 def save_draft(task_id, data, actor):
@@ -143,6 +144,7 @@ def complete_task(task_id, data, actor, file_exists=None, within=None):
             raise Conflict("任务已不在待办状态，请刷新")
         schema = registry.load_form(row.version_id, task.form) if task.form else None
         if schema is not None:
+            schema = options.resolve(schema, spiff_task.data)
             data = forms.with_read_only(schema, data, spiff_task.data)  # the workflow's figures, not the browser's
             errors = forms.validate(schema, data, context=spiff_task.data, file_exists=file_exists)
             if errors:

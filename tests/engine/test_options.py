@@ -1,0 +1,51 @@
+"""Form fields whose choices come from records (x-options): listed when the form is served, enforced on
+the server when it is submitted; an unknown or empty source refuses with a Chinese reason."""
+import pytest
+
+from engine import options, registry, runtime
+from engine.errors import Invalid
+
+from tests.engine.test_bpmn_features import deploy, files_of, ready, start
+
+POOL = {"expert1": "评审专家 一（软件工程）", "expert2": "评审专家 二（网络安全）", "expert3": "评审专家 三（数据治理）"}
+UNITS = {2027: [("安徽某监理公司", "安徽某监理公司（甲级）")]}
+
+
+@pytest.fixture
+def sources(monkeypatch):
+    monkeypatch.setattr(options, "_SOURCES", {})
+    options.register("experts", lambda arg, ctx: list(POOL.items()))
+    options.register("units", lambda arg, ctx: UNITS.get(ctx.get("build_year"), []) if arg == "监理" else [])
+
+
+def test_choices_are_listed_and_enforced(db, actor, sources):
+    deploy("pick")
+    row = start("pick", project_id=2, owner_group="dept:gaj", data={"build_year": 2027})
+    [task] = ready(row.id)
+    schema = runtime.form_schema(task)
+    assert schema["properties"]["panel_experts"]["items"]["enum"] == ["expert1", "expert2", "expert3"]
+    assert schema["properties"]["supervisor"]["x-enum-labels"] == {"安徽某监理公司": "安徽某监理公司（甲级）"}
+    sgj = actor("s1", "sgj")
+    with pytest.raises(Invalid) as err:
+        runtime.complete_task(task.id, {"panel_experts": ["expert1", "expert2", "outsider"],
+                                        "supervisor": "随便填的公司"}, sgj)
+    assert set(err.value.fields) == {"panel_experts.2", "supervisor"}
+    runtime.complete_task(task.id, {"panel_experts": ["expert1", "expert2", "expert3"],
+                                    "supervisor": "安徽某监理公司"}, sgj)
+
+
+def test_no_units_selected_for_the_year_says_so(db, actor, sources):
+    deploy("pick")
+    row = start("pick", project_id=2, owner_group="dept:gaj", data={"build_year": 2030})
+    [task] = ready(row.id)
+    with pytest.raises(Invalid) as err:
+        runtime.complete_task(task.id, {"panel_experts": ["expert1", "expert2", "expert3"],
+                                        "supervisor": "安徽某监理公司"}, actor("s1", "sgj"))
+    assert err.value.fields == {"supervisor": "监理单位：暂无可选项"}
+
+
+def test_malformed_source_is_refused_at_deploy(db):
+    files = files_of("pick")
+    files["forms/pick.schema.json"] = files["forms/pick.schema.json"].replace('"units:监理"', '"units 监理!"')
+    problems, _ = registry.validate(files)
+    assert [p["file"] for p in problems] == ["forms/pick.schema.json"] and "x-options" in problems[0]["message"]
