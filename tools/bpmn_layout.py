@@ -41,15 +41,15 @@ FLOW_NODE_TAGS = {
     "exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway", "complexGateway",
 }
 
-COL_W = 150          # width of a column holding an activity
-SLIM_W = 90          # width of a column holding only events and gateways
+COL_W = 140          # width of a column holding an activity
+SLIM_W = 78          # width of a column holding only events and gateways
 ROW_H = 140          # height of one sub-row inside a lane
 BLACK_BOX_H = 60     # height of a collapsed (black-box) pool below the process's pool
 BLACK_BOX_GAP = 90   # space between pools, where message flows run
 POOL_LABEL = 30      # vertical label band of the pool
 LANE_LABEL = 30      # vertical label band of each lane
 BOUNDARY_SPACING = 60  # between the centres of boundary events on one activity
-MARGIN_X = 20        # space between the lane label band and the first column
+MARGIN_X = 14        # space between the lane label band and the first column
 ORIGIN = (160, 80)   # top-left corner of the pool
 
 
@@ -290,6 +290,10 @@ class Layout:
         sx, sy, sw, sh = self.box[s]
         tx, ty, tw, th = self.box[t]
         scy, tcy = sy + sh / 2, ty + th / 2
+        if f.get("id") not in self.back and abs(scy - tcy) < 1 and tx > sx + sw:
+            # same row but a shape in between: under it, from the source's bottom to the target's bottom
+            y = scy + ROW_H / 2 - 12
+            res.append([(sx + sw / 2, sy + sh), (sx + sw / 2, y), (tx + tw / 2, y), (tx + tw / 2, ty + th)])
         if f.get("id") not in self.back and abs(scy - tcy) >= 1 and tx > sx + sw:
             for gx in (self.col_left(self.col[t]) + (self.col_w[self.col[t]] - tw) / 2 - 15,
                        self.col_left(self.col[s] + 1) - 8,

@@ -108,7 +108,7 @@ def test_rejected_rectification_suspends_the_next_declaration(users, app):
     g.complete("task_internal_review", "dept")
     g.complete("task_declaration", "dept", at="2026-07-26", build_year=2028, budget_wan=500,
                funding_sources=[{"source": "本级财政", "amount_wan": 500}])
-    assert "task_precheck" in g.open()
+    assert g.open() == [] and g.instance.next_timer_at == driver.utc_naive("2027-07-01T00:00")  # on time: waits for 预审
 
     # 市数管局 lifts the sanction: the declaration goes through
     with city.at("2026-07-27T10:00"):
@@ -118,6 +118,8 @@ def test_rejected_rectification_suspends_the_next_declaration(users, app):
         assert runtime.task_data(q.task("task_declaration").id)["department_sanction"] == ""
     q.complete("task_declaration", "dept", at="2026-07-28", build_year=2028, budget_wan=500,
                funding_sources=[{"source": "本级财政", "amount_wan": 500}])
+    assert q.open() == [] and q.instance.next_timer_at == driver.utc_naive("2027-07-01T00:00")
+    q.fire("2027-07-01T00:00")
     assert "task_precheck" in q.open()
 
 

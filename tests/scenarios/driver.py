@@ -240,7 +240,15 @@ def declare(p, year, *, category="设备购买类", budget=500, at=None, **extra
                budget_wan=budget, funding_sources=[{"source": "本级财政", "amount_wan": budget}], **extra)
 
 
+def open_round(p, year):
+    """00:00 of 7月1日 before `year`: the round's 预审 opens (the timer fires), unless that time has passed."""
+    window = instant(f"{year - 1}-07-01T00:00")
+    if p.now < window:
+        p.fire(window)
+
+
 def precheck(p, year, passed=True, at=None):
+    open_round(p, year)
     if passed:
         p.complete("task_precheck", "sgj", at=at or f"{year - 1}-07-15")
     else:

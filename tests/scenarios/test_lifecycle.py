@@ -6,7 +6,7 @@ groups their lanes resolved to, their deadlines, the notifications and the stage
 """
 from engine import workcalendar
 
-from .driver import (Project, accept, contract, day_end, declare, establish, finish_acceptance, plan,
+from .driver import (Project, accept, contract, day_end, declare, establish, finish_acceptance, plan, utc_naive,
                     precheck, report, review, side_reports)
 
 DEPT = "dept:gaj"
@@ -66,7 +66,9 @@ def test_1_equipment_purchase_500_unified_to_the_end(real_model):
     [note] = p.notes()
     assert (note.group_code, note.kind, note.task_bpmn_id) == (DEPT, "reminder", "script_declaration_remind_5wd")
     declare(p, 2026, at="2025-06-25")
-    assert p.instance.next_timer_at is None  # the 1-day and overdue timers went with the task
+    # the 1-day and overdue timers went with the task; next is the round's 预审 opening on 7月1日
+    assert p.instance.next_timer_at == utc_naive("2025-07-01T00:00")
+    assert p.open() == []
     precheck(p, 2026)
     assert p.open() == ["task_czj_review", "task_expert_opinion", "task_fgw_review"]  # 论证 in parallel
     review(p, 2026)
@@ -209,20 +211,48 @@ def test_5_late_declaration_is_flagged_and_goes_to_next_years_round(real_model):
     data = p.variables()
     assert data["declaration_late"] is True
     assert p.instance.variables["build_year"] == 2027
-    again = p.task("task_declaration")  # next year's round, due next year's 6/30
-    assert again.due_at == day_end("2026-06-30") and not again.overdue
-    assert "2027" in p.notes(kind="overdue")[-1].message
-    p.fire("2026-06-23")
-    assert p.notes(kind="reminder")[-1].message.endswith("还有5个工作日）")
-    # the form sent again as it was, with the old 建设年度: read-only, the engine keeps the workflow's 2027,
-    # so it is on time for the 2027 round and not turned back as late once more
-    declare(p, 2026, at="2026-06-24")
+    told = p.notes(kind="overdue")[-1]
+    assert (told.group_code, told.task_bpmn_id) == ("dept:gaj", "script_declaration_late")
+    assert "转入 2027 年度申报轮次" in told.message and "2026-07-01" in told.message
+    # it is reviewed in the 2027 round's window, not in this one: nothing to do until 2026-07-01
+    assert p.open() == []
+    p.fire("2025-07-06")
+    p.fire("2025-09-30")
+    assert p.open() == []
+    assert p.instance.next_timer_at == utc_naive("2026-07-01T00:00")
+    p.fire("2026-06-30T23:59")
+    assert p.open() == []
+    p.fire("2026-07-01T00:00")
     assert p.open() == ["task_precheck"]
-    assert p.variables()["declaration_late"] is True  # the flag stays for the reports
-    assert p.instance.variables["build_year"] == 2027
-    assert [s.data["build_year"] for s in p.submissions("declaration.schema.json")] == [2026, 2027]
-    assert [t for t, _ in walked(p)].count("task_declaration") == 2
+    assert due(p, "task_precheck") == day_end("2026-09-30")
+    assert p.instance.stage == "申报"
+    precheck(p, 2027, at="2026-07-10")
+    p.at("2026-08-10")
+    assert {t.bpmn_id: t.due_at for t in p.open_tasks()} == {
+        b: day_end("2026-09-30") for b in ("task_expert_opinion", "task_fgw_review", "task_czj_review")}
+    assert [t for t, _ in walked(p)].count("task_declaration") == 1
     assert len(p.notes(kind="supervise")) == 1
+
+
+def test_5b_on_time_declaration_waits_for_the_window_and_may_be_reopened(real_model):
+    """Filed in May, the declaration waits for 7月1日; before then the department may take it back and
+    correct it (message declaration_reopen); nothing of the round can be done before 7月1日."""
+    p = Project(build_year=2026, at="2025-03-02")
+    plan(p, 2026)
+    declare(p, 2026, at="2025-05-20")
+    assert p.open() == [] and p.variables()["declaration_late"] is False
+    p.fire("2025-06-01")
+    assert p.open() == []
+    p.send("declaration_reopen", {})
+    assert p.open() == ["task_declaration"]
+    assert due(p, "task_declaration") == day_end("2025-06-30")
+    declare(p, 2026, at="2025-06-10", budget=450)
+    assert p.open() == []
+    assert p.instance.variables["build_year"] == 2026
+    p.fire("2025-07-01T00:00")
+    assert p.open() == ["task_precheck"]
+    assert due(p, "task_precheck") == day_end("2025-09-30")
+    assert p.instance.variables["budget_wan"] == 450
 
 
 # ---------------------------------------------------------------------- 7
