@@ -201,3 +201,19 @@ def test_broken_multi_instance_is_refused_not_raised(db, breakage):
     assert problems, breakage
     element = "mic_call" if breakage in ("bad_cardinality", "unknown_call") else "panel_score"
     assert any(p["element_id"] == element or element in p["message"] for p in problems), problems
+
+
+def test_progress_files_each_step_under_its_diagram_with_instance_counts(db, actor):
+    from engine import progress
+
+    deploy("mi_call")
+    regions = [{"name": "金安区", "due": "2026-08-20T16:00:00+00:00"},
+               {"name": "裕安区", "due": "2026-08-25T16:00:00+00:00"},
+               {"name": "霍邱县", "due": "2026-08-25T16:00:00+00:00"}]
+    row = start("mi_call", project_id=5, owner_group="dept:jyj", data={"regions": regions})
+    runtime.complete_task(ready(row.id)[0].id, {"opinion": "合格"}, actor("j1", "dept:jyj"))
+    states = progress.diagram_states(database.session.get(Instance, row.id))
+    assert states["current"] == states["top"] == "bpmn/mi_call.bpmn"  # both processes are in one file
+    marks = states["files"]["bpmn/mi_call.bpmn"]
+    assert {"mic_call", "mics_check"} <= set(marks["active"]) and marks["counts"] == {"mics_check": 2}
+    assert {"mic_start", "mics_start"} <= set(marks["completed"])
