@@ -13,7 +13,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from .. import clock, registry, reminders, roles, scripting
+from .. import clock, decisions, registry, reminders, roles, scripting
 from ..audit import record
 from ..db import db
 from ..errors import Conflict, EngineError, NotFound
@@ -123,6 +123,18 @@ class _Step:
         self.actor = actor
         self.outbox = []
         self.incident = None
+        self.decisions = []  # which rule decided each business-rule task run in this step
+
+
+def _watch(running, step):
+    """The engine's will-complete hook: note each task that runs, and which rule decides a business rule."""
+    def will_complete(task):
+        running.append(task)
+        if getattr(task.task_spec, "dmnEngine", None) is not None:
+            found = decisions.explain(task)
+            if found is not None:
+                step.decisions.append((str(task.id), found))
+    return will_complete
 
 
 def _advance(wf, step, before=None):
@@ -133,7 +145,7 @@ def _advance(wf, step, before=None):
             try:
                 if before is not None:
                     before(wf)
-                wf.do_engine_steps(will_complete_task=running.append)
+                wf.do_engine_steps(will_complete_task=_watch(running, step))
             finally:
                 step.outbox.extend(box)
     except EngineError:
@@ -177,6 +189,8 @@ def _save(step, wf, completed=None):
         group = row.owner_group if item["to"] == "owner" else item["to"]
         if group:
             db.session.add(_notification(item, group, row, now))
+    for task_id, found in step.decisions:
+        record("decision", step.actor.username, row.id, row.project_id, task_id, {**found, "version_id": row.version_id})
     if step.incident:
         db.session.add(Incident(instance_id=row.id, created_at=now, **step.incident))
         record("incident", step.actor.username, row.id, row.project_id, step.incident["task_id"],

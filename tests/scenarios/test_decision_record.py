@@ -1,0 +1,22 @@
+"""The 立项 route's decision is kept: which rule of which model version decided, with the inputs it saw."""
+from engine.db import db as database
+from engine.models import AuditEvent
+
+from .driver import Project, declare, plan, precheck, review
+
+
+def test_route_decision_names_rule_version_and_inputs(real_model):
+    p = Project(build_year=2026, at="2025-03-02")
+    plan(p, 2026)
+    declare(p, 2026, category="新建", budget=3000, architecture_simple=False)
+    precheck(p, 2026)
+    review(p, 2026, budget=3000, approved=2800)
+    p.complete("task_government_report", "szf", at="2025-09-01")
+    p.complete("task_finalization", "dept", at="2025-09-10", budget_wan=2800, approved_budget_wan=2800,
+               architecture_simple=False)
+    [event] = database.session.query(AuditEvent).filter_by(kind="decision").all()
+    found = event.payload
+    assert found["version_id"] == real_model.id and found["bpmn_id"] == "task_establishment_route"
+    assert [r["row"] for r in found["rules"]] == [5] and "1000" in found["rules"][0]["description"]
+    assert found["inputs"]["预算（万元）"] == 2800 and found["outputs"] == {"establishment_route": "separate"}
+    assert event.project_id == p.instance.project_id
