@@ -347,10 +347,11 @@ SCENARIOS = {
 
 
 def _http_scenarios():
-    from . import http, live
+    from . import http, live, scale
 
     return {"http_complete": http.scenario_http_complete, "http_worklist": http.scenario_http_worklist,
-            "timer_latency": live.scenario_timer_latency, "concurrent": live.scenario_concurrent}
+            "timer_latency": live.scenario_timer_latency, "concurrent": live.scenario_concurrent,
+            **scale.SCENARIOS}
 
 
 def run_all(app, quick=False, only=None):

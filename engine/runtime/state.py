@@ -20,7 +20,7 @@ from ..errors import Conflict, EngineError, NotFound
 from ..index import sync_task_index
 from ..models import Incident, Instance, Notification
 from ..serialization import dump_state, load_state
-from .locks import lock_project, project_of
+from .locks import project_of, project_turn
 
 clock.install_into_spiff()  # SpiffWorkflow's timers read the engine's clock too, for every user of the engine
 
@@ -100,7 +100,11 @@ def _load_row(instance_id, lock=False, project_id=None):
     """The instance's row, fresh; with `lock`, its project's turn first (`project_id` if known), then the row."""
     query = db.select(Instance).where(Instance.id == instance_id).execution_options(populate_existing=True)
     if lock and db.engine.dialect.name == "postgresql":
-        lock_project(project_id if project_id is not None else project_of(instance_id))
+        if project_id is None:
+            project_id = project_of(instance_id)
+        turn = project_turn(project_id)  # in the same round trip when it is not yet held
+        if turn is not None:
+            query = query.add_columns(turn)
         query = query.with_for_update()
     row = db.session.execute(query).scalar()
     if row is None:
@@ -180,11 +184,11 @@ def _describe(exc):
     return text[:4000]
 
 
-def _save(step, wf, completed=None):
+def _save(step, wf, completed=None, ready_before=None):
     """Write the state and everything derived from it; messages go out after the state is saved."""
     row, now = step.row, _now()
     events = [e for e in wf.get_events() if isinstance(e.event_definition, MessageEventDefinition)]
-    sync_task_index(row, wf, completed=completed, now=now)
+    sync_task_index(row, wf, completed=completed, now=now, ready_before=ready_before)
     for item in step.outbox:
         group = row.owner_group if item["to"] == "owner" else item["to"]
         if group:

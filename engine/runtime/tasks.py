@@ -7,6 +7,7 @@ from .. import forms, options, registry, roles
 from ..audit import record
 from ..db import db
 from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..index import ready_ids
 from ..models import Instance, Submission, TaskIndex
 from .messages import _route
 from .state import _advance, _load_row, _now, _save, _status_refusal, _Step, _workflow, unit_of_work, workflow_fields
@@ -154,9 +155,10 @@ def complete_task(task_id, data, actor, file_exists=None, within=None):
             spiff_task.set_data(**workflow_fields(data))
             spiff_task.run()
 
+        ready_before = ready_ids(wf)  # the open rows of the index, known without reading them
         step = _Step(row, actor)
         _advance(wf, step, before=run)
-        events = _save(step, wf, completed={task_id: actor.username})
+        events = _save(step, wf, completed={task_id: actor.username}, ready_before=ready_before)
         db.session.add(Submission(task_id=task_id, instance_id=row.id, project_id=row.project_id,
                                   form=task.form or "", data=data, draft=False, submitted_by=actor.username,
                                   submitted_at=_now()))
