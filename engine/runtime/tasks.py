@@ -3,7 +3,7 @@ from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
 
-from .. import forms, options, registry, roles
+from .. import examples, forms, options, registry, roles
 from ..audit import record
 from ..db import db
 from ..errors import Conflict, Forbidden, Invalid, NotFound
@@ -102,11 +102,18 @@ def task_data(task_id):
 
 
 def form_schema(task):
-    """The task's form, with fields whose choices come from records (x-options) listing them now."""
+    """The task's form as it shows for this task: fields whose choices come from records (x-options) list
+    them now, and examples[0] is fitted to the task (engine.examples: its department, period, choices)."""
     if not task.form:
         return None
     row = db.session.get(Instance, task.instance_id)
-    return options.resolve(registry.load_form(row.version_id, task.form), row.variables or {})
+    context = dict(row.variables or {})
+    if task.state == "ready":
+        spiff_task = _workflow(row).get_task_from_id(UUID(task.id))
+        if spiff_task is not None:
+            context = dict(spiff_task.data)
+    schema = options.resolve(registry.load_form(row.version_id, task.form), context)
+    return examples.adapt(schema, context)
 
 
 def save_draft(task_id, data, actor):
