@@ -48,7 +48,7 @@ BLACK_BOX_H = 60     # height of a collapsed (black-box) pool below the process'
 BLACK_BOX_GAP = 90   # space between pools, where message flows run
 POOL_LABEL = 30      # vertical label band of the pool
 LANE_LABEL = 30      # vertical label band of each lane
-BOUNDARY_SPACING = 60  # between the centres of boundary events on one activity
+BOUNDARY_SPACING = 48  # between the centres of boundary events on one activity
 MARGIN_X = 14        # space between the lane label band and the first column
 ORIGIN = (160, 80)   # top-left corner of the pool
 
@@ -236,6 +236,9 @@ class Layout:
             tag = local(el)
             if not (tag.endswith("Event") or tag.endswith("Gateway")):
                 self.col_w[self.col[n]] = COL_W
+        for host, bs in self.boundaries.items():   # room for a row of boundary events wider than the host
+            span = (len(bs) - 1) * BOUNDARY_SPACING + 36 + 8
+            self.col_w[self.col[host]] = max(self.col_w[self.col[host]], span)
         self.col_x = [0]
         for w in self.col_w:
             self.col_x.append(self.col_x[-1] + w)
@@ -276,9 +279,7 @@ class Layout:
         """The first candidate route whose segments cross no shape other than its ends."""
         cands = self.candidates(f)
         s, t = f.get("sourceRef"), f.get("targetRef")
-        skip = {s, t} | set(self.boundaries.get(s, [])) | set(self.boundaries.get(t, []))
-        if local(self.nodes[s]) == "boundaryEvent":
-            skip.add(self.nodes[s].get("attachedToRef"))
+        skip = {s, t}   # the ends' boundary events and a boundary event's host are obstacles too
         for c in cands:
             if not any(seg_hits(a, b, self.box[n]) for a, b in zip(c, c[1:]) for n in self.box if n not in skip):
                 return c
@@ -294,6 +295,23 @@ class Layout:
             # same row but a shape in between: under it, from the source's bottom to the target's bottom
             y = scy + ROW_H / 2 - 12
             res.append([(sx + sw / 2, sy + sh), (sx + sw / 2, y), (tx + tw / 2, y), (tx + tw / 2, ty + th)])
+        right = max([sx + sw] + [self.box[b][0] + self.box[b][2] for b in self.boundaries.get(s, [])])
+        if f.get("id") not in self.back and abs(scy - tcy) >= 1 and tx > right + 4:
+            # beyond the source's boundary events, which may stick out under its right corner
+            gx = (right + tx) / 2
+            res.append([(sx + sw, scy), (gx, scy), (gx, tcy), (tx, tcy)])
+        if f.get("id") not in self.back and abs(scy - tcy) >= 1 and tx + tw / 2 > right + 10:
+            # across to above (below) the target, then into its top (bottom)
+            yt = ty if tcy > scy else ty + th
+            res.append([(sx + sw, scy), (tx + tw / 2, scy), (tx + tw / 2, yt)])
+        if local(self.nodes[s]) == "boundaryEvent" and tcy < scy:
+            # up to a row above: not through the host, but round its right side
+            host = self.box[self.nodes[s].get("attachedToRef")]
+            edge = max([host[0] + host[2]] + [self.box[b][0] + self.box[b][2]
+                                              for b in self.boundaries[self.nodes[s].get("attachedToRef")]])
+            y = sy + sh + 12
+            if tx > edge + 10:
+                res.append([(sx + sw / 2, sy + sh), (sx + sw / 2, y), (edge + 10, y), (edge + 10, tcy), (tx, tcy)])
         if f.get("id") not in self.back and abs(scy - tcy) >= 1 and tx > sx + sw:
             for gx in (self.col_left(self.col[t]) + (self.col_w[self.col[t]] - tw) / 2 - 15,
                        self.col_left(self.col[s] + 1) - 8,
