@@ -1,260 +1,84 @@
 """BPMN scripts and expressions as untrusted code (DESIGN decision 7, docs/modelling.md).
 
 SpiffWorkflow's PythonScriptEngine hands task data to eval/exec and is no sandbox. Here every source
-is first checked on its syntax tree (check_source; deploy validation calls the same function), then
-run with a small allowlist of builtins and the calendar helpers as the only globals.
-
-Two layers, so one mistake is not an escape: the static check refuses imports, names and attributes
-starting with `_`, attributes that are not plain methods of JSON-like values (which closes the
-`str.format` and generator-frame routes to dunders), and calls to introspection builtins; the run
-time has none of those builtins to find anyway.
-
-Not covered: CPU time. `while True: pass` still hangs a worker; only analysts and admins deploy.
+is checked on its syntax tree (sandbox/check.py; deploy validation calls the same function), then sent
+to a worker process (sandbox/pool.py) that runs it with a small allowlist of builtins and the calendar
+helpers as the only globals, under CPU-time, memory and wall-clock limits (sandbox/limits.py) that
+also stop loops inside C code. The calling thread waits without the GIL, so the rest of the process
+goes on serving. A script past a limit raises ScriptLimitExceeded, which the runtime turns into an
+incident; so do all scripts of one engine step together once they pass the wall-clock limit
+(collect_outbox marks a step), which also ends a diagram that loops through many small scripts.
 """
 import ast
-import builtins
 import contextlib
 import contextvars
-import functools
+import time
 import types
 
 from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import TaskDataEnvironment
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from . import reminders, workcalendar
-
-MAX_SOURCE_CHARS = 20_000
-MAX_EXPONENT = 10_000  # 10 ** 10_000 is instant; 10 ** 10 ** 10 is not
-MAX_REPEAT = 100_000  # 'x' * n, [0] * n, 1 << n, 'x'.ljust(n) with a literal n above this are refused
-NOTIFY_KINDS = ("reminder", "overdue", "supervise")
-MAX_MESSAGE_CHARS = 2000
-
-
-class ScriptRejected(Exception):
-    """A script or expression broke the sandbox rules; args[0] is the Chinese message for people."""
-
-    def __init__(self, message, errors=None):
-        super().__init__(message)
-        self.errors = list(errors or [message])
-
-
-_SAFE_NAMES = (
-    "abs all any bool dict enumerate float int len list max min range round set sorted str sum tuple zip "
-    "isinstance"
-).split()
-_SAFE_EXCEPTIONS = (
-    Exception, ValueError, TypeError, KeyError, IndexError, LookupError, ArithmeticError, ZeroDivisionError,
+from . import clock, reminders, workcalendar
+from .sandbox import bombs, limits, wire
+from .sandbox.check import (  # noqa: F401  (the names callers and tests know from here)
+    ALLOWED_ATTRIBUTES, FORBIDDEN_CALLS, MAX_SOURCE_CHARS, SAFE_BUILTINS, ScriptRejected, _check, check_source,
+    compiled,
 )
-SAFE_BUILTINS = {name: getattr(builtins, name) for name in _SAFE_NAMES}
-SAFE_BUILTINS.update({"True": True, "False": False, "None": None})
-SAFE_BUILTINS.update({exc.__name__: exc for exc in _SAFE_EXCEPTIONS})
+from .sandbox.pool import pool
+from .sandbox.worker import MAX_MESSAGE_CHARS, NOTIFY_KINDS
 
-# Called by name, these reach outside the sandbox or into objects' insides; a clear deploy error beats
-# a NameError at run time (where they are absent from SAFE_BUILTINS anyway).
-FORBIDDEN_CALLS = frozenset((
-    "open eval exec compile getattr setattr delattr hasattr globals locals vars dir __import__ input "
-    "breakpoint help type object super memoryview classmethod staticmethod property exit quit"
-).split())
-
-# Task data is JSON, so the only attributes a script needs are the methods of JSON-like values.
-# format/format_map resolve "{0.__class__}" at run time, out of the checker's sight.
-ALLOWED_ATTRIBUTES = frozenset(
-    name
-    for kind in (str, int, float, bool, list, tuple, dict, set, frozenset)
-    for name in dir(kind)
-    if not name.startswith("_")
-) - {"format", "format_map", "mro"}
-
-_PADDING_METHODS = frozenset(("ljust", "rjust", "center", "zfill", "expandtabs"))
+MAX_EXPONENT, MAX_REPEAT = bombs.MAX_EXPONENT, bombs.MAX_REPEAT
+limit_listeners = []  # callables(kind) told of every limit hit (the web app counts them for /metrics)
 
 
-class _Checker(ast.NodeVisitor):
-    def __init__(self):
-        self.errors = []
+class ScriptLimitExceeded(SpiffWorkflowException):
+    """A script or expression went past a limit; the message names the element and the limit."""
 
-    def fail(self, node, message):
-        self.errors.append(f"第{getattr(node, 'lineno', 1)}行：{message}")
+    def __init__(self, hit, task=None, what="脚本"):
+        spec = getattr(task, "task_spec", None)
+        self.kind, self.limit = hit.kind, hit.text
+        self.bpmn_id = getattr(spec, "bpmn_id", None)
+        name = getattr(spec, "bpmn_name", None) or self.bpmn_id
+        where = f"元素“{name}”（{self.bpmn_id}）的{what}" if self.bpmn_id else what
+        super().__init__(f"{where}运行超出{hit.text}，已中止")
 
-    def name(self, node, identifier):
-        # The bare `_` is the usual throwaway name and reaches nothing.
-        if identifier and identifier.startswith("_") and identifier != "_":
-            self.fail(node, f"不允许使用以下划线开头的名称“{identifier}”")
-
-    def attribute(self, node, attr):
-        if attr.startswith("_"):
-            self.fail(node, f"不允许访问以下划线开头的属性“{attr}”")
-        elif attr not in ALLOWED_ATTRIBUTES:
-            self.fail(node, f"不允许访问属性“{attr}”")
-
-    def visit_Import(self, node):
-        self.fail(node, "不允许导入模块（import）")
-
-    visit_ImportFrom = visit_Import
-
-    def visit_Global(self, node):
-        self.fail(node, "不允许使用 global / nonlocal")
-
-    visit_Nonlocal = visit_Global
-
-    def visit_ClassDef(self, node):
-        self.fail(node, "不允许定义类（class）")
-
-    def visit_async(self, node):
-        self.fail(node, "不允许使用异步代码（async / await）")
-
-    visit_AsyncFunctionDef = visit_AsyncFor = visit_AsyncWith = visit_Await = visit_async
-
-    def visit_Yield(self, node):
-        self.fail(node, "不允许使用 yield")
-
-    visit_YieldFrom = visit_Yield
-
-    def visit_Name(self, node):
-        self.name(node, node.id)
-
-    def visit_Attribute(self, node):
-        self.attribute(node, node.attr)
-        self.generic_visit(node)
-
-    def visit_keyword(self, node):
-        self.name(node, node.arg)
-        self.generic_visit(node)
-
-    def visit_arg(self, node):
-        self.name(node, node.arg)
-        self.generic_visit(node)
-
-    def visit_FunctionDef(self, node):
-        self.name(node, node.name)
-        self.generic_visit(node)
-
-    def visit_ExceptHandler(self, node):
-        self.name(node, node.name)
-        self.generic_visit(node)
-
-    def visit_MatchAs(self, node):
-        self.name(node, node.name)
-        self.generic_visit(node)
-
-    def visit_MatchStar(self, node):
-        self.name(node, node.name)
-
-    def visit_MatchMapping(self, node):
-        self.name(node, node.rest)
-        self.generic_visit(node)
-
-    def visit_MatchClass(self, node):
-        for attr in node.kwd_attrs:  # `case str(__class__=c)` reads an attribute by name
-            self.attribute(node, attr)
-        self.generic_visit(node)
-
-    def visit_Call(self, node):
-        if isinstance(node.func, ast.Name) and node.func.id in FORBIDDEN_CALLS:
-            self.fail(node, f"不允许调用 {node.func.id}()")
-        if (isinstance(node.func, ast.Attribute) and node.func.attr in _PADDING_METHODS
-                and any(_big(arg) for arg in node.args)):
-            self.fail(node, f"{node.func.attr}() 的长度过大")
-        self.generic_visit(node)
-
-    def visit_BinOp(self, node):
-        if isinstance(node.op, ast.Pow) and (
-                isinstance(node.right, ast.BinOp) and isinstance(node.right.op, ast.Pow)
-                or _literal_number(node.right) is not None and abs(_literal_number(node.right)) > MAX_EXPONENT):
-            self.fail(node, "乘方的指数过大")
-        elif isinstance(node.op, ast.Mult) and (
-                _sequence(node.left) and _big(node.right) or _sequence(node.right) and _big(node.left)):
-            self.fail(node, "字符串或列表的重复次数过大")
-        elif isinstance(node.op, ast.LShift) and _big(node.right):
-            self.fail(node, "移位的位数过大")
-        self.generic_visit(node)
+    def __str__(self):
+        return "。".join([self.args[0], *self.notes])
 
 
-def _literal_number(node):
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        node = node.operand
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
-        return node.value
-    return None
-
-
-def _big(node):
-    """A literal count too large to repeat or pad by; a power of literals counts as large."""
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
-        return True
-    value = _literal_number(node)
-    return value is not None and value > MAX_REPEAT
-
-
-def _sequence(node):
-    if isinstance(node, ast.Constant):
-        return isinstance(node.value, (str, bytes))
-    if isinstance(node, (ast.List, ast.Tuple, ast.JoinedStr, ast.ListComp)):
-        return True
-    return isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Add)) and (
-        _sequence(node.left) or _sequence(node.right))
-
-
-def _prepare(source, mode):
-    if mode not in ("exec", "eval"):
-        raise ValueError(f"mode must be 'exec' or 'eval', not {mode!r}")
-    # eval() of a string ignores leading blanks; keep that, since SpiffWorkflow's expressions rely on it.
-    return source.lstrip(" \t") if mode == "eval" else source
-
-
-@functools.lru_cache(maxsize=4096)
-def _check(source, mode):
-    if len(source) > MAX_SOURCE_CHARS:
-        return (f"第1行：脚本过长（{len(source)} 个字符，上限 {MAX_SOURCE_CHARS}）",)
-    try:
-        tree = ast.parse(_prepare(source, mode), mode=mode)
-    except SyntaxError as err:
-        return (f"第{err.lineno or 1}行：语法错误：{err.msg}",)
-    except ValueError:  # e.g. NUL bytes
-        return ("第1行：脚本包含非法字符",)
-    checker = _Checker()
-    checker.visit(tree)
-    return tuple(checker.errors)
-
-
-def check_source(source, mode="exec"):
-    """Chinese, line-numbered reasons why this script ('exec') or expression ('eval') may not run."""
-    if not isinstance(source, str):
-        return ["第1行：脚本必须是文本"]
-    return list(_check(source, mode))
-
-
-@functools.lru_cache(maxsize=4096)
-def _compiled(source, mode):
-    errors = _check(source, mode)
-    if errors:
-        kind = "表达式" if mode == "eval" else "脚本"
-        raise ScriptRejected(f"{kind}不符合安全规则：" + "；".join(errors), errors)
-    # '<string>' is the file name SpiffWorkflow looks for to report the failing line.
-    return compile(_prepare(source, mode), "<string>", mode)
-
-
-def compiled(source, mode="exec"):
-    """The code object of a source that passed check_source, else ScriptRejected."""
-    if not isinstance(source, str):
-        raise ScriptRejected("脚本必须是文本")
-    return _compiled(source, mode)
-
-
-# --- notifications -------------------------------------------------------------------------------
+# --- notifications and steps ---------------------------------------------------------------------
 
 _outbox = contextvars.ContextVar("script_outbox", default=None)
 _current_task = contextvars.ContextVar("script_current_task", default=None)
+_step_deadline = contextvars.ContextVar("script_step_deadline", default=None)
 
 
 @contextlib.contextmanager
 def collect_outbox():
-    """Collect what scripts notify() while the block runs: `with collect_outbox() as box: ...`."""
+    """One engine step: collect what its scripts notify() (`with collect_outbox() as box: ...`) and give all
+    its scripts together the wall-clock limit."""
     box = []
     token = _outbox.set(box)
+    deadline = _step_deadline.set(time.monotonic() + limits.current.wall_seconds)
     try:
         yield box
     finally:
+        _step_deadline.reset(deadline)
         _outbox.reset(token)
+
+
+def _post(items):
+    box = _outbox.get()
+    if box is None:  # losing a 督办 silently would be worse than failing the step
+        raise RuntimeError("notify() called outside collect_outbox()")
+    task = _current_task.get()
+    for item in items:
+        box.append({**item, "task_id": str(task.id) if task is not None else None,
+                    "task_bpmn_id": getattr(task.task_spec, "bpmn_id", None) if task is not None else None,
+                    "due_at": reminders.timer_moment(task) if item["kind"] == "reminder" and task is not None
+                    else None})
 
 
 def notify(to, kind, message):
@@ -265,18 +89,7 @@ def notify(to, kind, message):
         raise ScriptRejected("notify 的接收方必须是组代码或 \"owner\"")
     if not isinstance(message, str) or not message.strip():
         raise ScriptRejected("notify 的消息不能为空")
-    box = _outbox.get()
-    if box is None:  # losing a 督办 silently would be worse than failing the step
-        raise RuntimeError("notify() called outside collect_outbox()")
-    task = _current_task.get()
-    box.append({
-        "to": to.strip(),
-        "kind": kind,
-        "message": message[:MAX_MESSAGE_CHARS],
-        "task_id": str(task.id) if task is not None else None,
-        "task_bpmn_id": getattr(task.task_spec, "bpmn_id", None) if task is not None else None,
-        "due_at": reminders.timer_moment(task) if kind == "reminder" and task is not None else None,
-    })
+    _post([{"to": to.strip(), "kind": kind, "message": message[:MAX_MESSAGE_CHARS]}])
 
 
 def helper_globals():
@@ -286,6 +99,73 @@ def helper_globals():
     return names
 
 
+# --- running in a worker -------------------------------------------------------------------------
+
+_SAFE_ERRORS = {exc.__name__: exc for exc in (
+    NameError, KeyError, IndexError, TypeError, ValueError, ZeroDivisionError, ArithmeticError, OverflowError,
+    AttributeError, LookupError, RecursionError, UnboundLocalError, AssertionError, StopIteration,
+    UnicodeError, Exception)}
+
+
+class ScriptError(Exception):
+    """A script's own exception of a type the parent does not rebuild; its text starts with the type."""
+
+
+def _error_of(report):
+    kind, message = report.get("type"), report.get("message") or ""
+    if kind == "ScriptRejected":
+        return ScriptRejected(message, report.get("errors"))
+    if kind in _SAFE_ERRORS:
+        return _SAFE_ERRORS[kind](message)
+    return ScriptError(f"{kind}: {message}")
+
+
+def _raise_at_line(exc, line):
+    """Raise `exc` from a frame of file '<string>' at `line`: SpiffWorkflow reads the failing line there."""
+    if line <= 0:
+        raise exc
+    exec(compile("\n" * (line - 1) + "raise _exc", "<string>", "exec"), {"_exc": exc, "__builtins__": {}})
+
+
+def _data_only(context):
+    # A script could never use a function or module from task data: the worker runs with its own names.
+    return {k: v for k, v in context.items() if k != "__builtins__" and _is_data(v)}
+
+
+def _timeout():
+    deadline = _step_deadline.get()
+    wall = limits.current.wall_seconds
+    return wall if deadline is None else min(wall, deadline - time.monotonic())
+
+
+def _run_isolated(op, source, data, external, extra_globals):
+    compiled(source, op)  # refuse here what the checker refuses, without a round trip
+    settings = limits.current
+    timeout = _timeout()
+    try:
+        if timeout <= 0:
+            raise limits.LimitHit("wall", settings)
+        request = {
+            "op": op, "source": source, "context": wire.encode_value(_data_only(data)),
+            "external": wire.encode_value(external or {}), "globals": wire.encode_value(extra_globals),
+            "now": clock.now().isoformat(),
+            "overrides": [[day.isoformat(), flag] for day, flag in workcalendar._overrides().items()],
+        }
+        answer = pool.run(request, timeout, settings)
+    except limits.LimitHit as hit:
+        for listener in limit_listeners:
+            listener(hit.kind)
+        raise ScriptLimitExceeded(hit, _current_task.get(), "表达式" if op == "eval" else "脚本") from None
+    except wire.WireError as exc:
+        raise TypeError(str(exc)) from None
+    if answer.get("outbox"):
+        _post(answer["outbox"])
+    if "error" in answer:
+        report = answer["error"]
+        _raise_at_line(_error_of(report), report.get("line") or 0 if op == "exec" else 0)
+    return answer
+
+
 # --- SpiffWorkflow integration ---------------------------------------------------------------------
 
 def _is_data(value):
@@ -293,12 +173,19 @@ def _is_data(value):
 
 
 class SandboxEnvironment(TaskDataEnvironment):
-    """TaskDataEnvironment that checks every source and runs it with SAFE_BUILTINS only."""
+    """TaskDataEnvironment that checks every source and runs it in a bounded worker with SAFE_BUILTINS only.
+
+    `environment_globals` may add data (not functions) every script sees.
+    """
 
     def __init__(self, environment_globals=None):
-        super().__init__({**helper_globals(), **(environment_globals or {})})
+        self.extra = dict(environment_globals or {})
+        super().__init__({**helper_globals(), **self.extra})
 
     def evaluate(self, expression, context, external_context=None):
+        if limits.current.isolated:
+            answer = _run_isolated("eval", expression, context, external_context, self.extra)
+            return wire.decode_value(answer["value"])
         code = compiled(expression, "eval")
         scope = dict(self.globals)
         scope.update(external_context or {})
@@ -307,8 +194,14 @@ class SandboxEnvironment(TaskDataEnvironment):
         return eval(code, scope)
 
     def execute(self, script, context, external_context=None):
-        code = compiled(script, "exec")
         self.check_for_overwrite(context, external_context or {})
+        if limits.current.isolated:
+            answer = _run_isolated("exec", script, context, external_context, self.extra)
+            result = wire.decode_value(answer["context"])
+            context.clear()
+            context.update(result)
+            return True
+        code = compiled(script, "exec")
         context.update(self.globals)
         context.update(external_context or {})
         context["__builtins__"] = SAFE_BUILTINS
@@ -335,17 +228,30 @@ class ScriptEngine(PythonScriptEngine):
         ast.parse(expression)  # SyntaxError first: the DMN engine probes with it
         compiled(expression, "eval")
 
+    # A limit hit passes through unwrapped: its message is already the one people should read.
+
     def evaluate(self, task, expression, external_context=None):
         token = _current_task.set(task)
         try:
-            return super().evaluate(task, expression, external_context)
+            return self.environment.evaluate(expression, task.data, external_context)
+        except SpiffWorkflowException as err:
+            if not isinstance(err, ScriptLimitExceeded):
+                err.add_note(f"Error evaluating expression '{expression}'")
+            raise
+        except Exception as err:
+            raise WorkflowTaskException(f"Error evaluating expression '{expression}'", task=task,
+                                        exception=err) from err
         finally:
             _current_task.reset(token)
 
     def execute(self, task, script, external_context=None):
         token = _current_task.set(task)
         try:
-            return super().execute(task, script, external_context)
+            return self.environment.execute(script, task.data, external_context or {})
+        except ScriptLimitExceeded:
+            raise
+        except Exception as err:
+            raise self.create_task_exec_exception(task, script, err) from err
         finally:
             _current_task.reset(token)
 
