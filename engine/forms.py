@@ -104,8 +104,12 @@ def _bad_names(node):
             yield from _bad_names(value)
 
 
-def validate(schema, data, context=None, file_exists=None):
-    """Field errors {field: message} of `data` against `schema`; `context` are workflow variables."""
+def validate(schema, data, context=None, file_exists=None, raise_limits=False):
+    """Field errors {field: message} of `data` against `schema`; `context` are workflow variables.
+
+    A rule past a script limit is a field error, or with `raise_limits` the ScriptLimitExceeded itself
+    (completing a task turns it into an incident on the instance).
+    """
     if not isinstance(data, dict):
         return {"_form": "表单数据必须是对象"}
     fields = undeclared(schema, data)
@@ -129,6 +133,12 @@ def validate(schema, data, context=None, file_exists=None):
             ok = scripting.evaluate_expression(rule["expression"], scope)
         except NameError:
             continue  # the rule reads a variable this instance does not carry
+        except scripting.ScriptLimitExceeded as exc:
+            if raise_limits:
+                exc.rule_field = rule["field"]
+                raise
+            ok = False
+            rule = {**rule, "message": f"{rule['message']}（规则运行超出{exc.limit}，已中止）"}
         except Exception as exc:
             ok = False
             rule = {**rule, "message": f"{rule['message']}（规则无法计算：{exc}）"}

@@ -207,3 +207,20 @@ class CalendarOverride(db.Model):
     day = db.Column(db.Date, primary_key=True)
     is_workday = db.Column(db.Boolean, nullable=False)
     note = db.Column(db.String(200))
+
+
+class SchedulerHeartbeat(db.Model):
+    """One row per scheduler process, rewritten after every sweep: what the cockpit and /readyz read."""
+
+    id = db.Column(db.String(120), primary_key=True)  # host:pid
+    host = db.Column(db.String(100), nullable=False)
+    pid = db.Column(db.Integer, nullable=False)
+    started_at = db.Column(db.DateTime, nullable=False)
+    last_sweep_at = db.Column(db.DateTime, nullable=False, index=True)
+    sweep_ms = db.Column(db.Integer, nullable=False, default=0)  # how long the last sweep took
+    fired = db.Column(db.Integer, nullable=False, default=0)  # instances stepped by the last sweep
+    fired_total = db.Column(db.Integer, nullable=False, default=0)
+    lateness_ms = db.Column(db.Integer, nullable=False, default=0)  # the latest timer of the last sweep
+    backlog = db.Column(db.Integer, nullable=False, default=0)  # timers due and not yet fired after it
+    failures = db.Column(db.Integer, nullable=False, default=0)  # instances whose timer step failed in it
+    error = db.Column(db.Text)  # the last sweep's own failure, if any

@@ -178,6 +178,8 @@ def _notification(item, group, row, now):
 
 
 def _describe(exc):
+    if isinstance(exc, scripting.ScriptLimitExceeded):
+        return str(exc)[:4000]  # already names the element and the limit, in Chinese
     text = f"{type(exc).__name__}: {exc}"
     for note in getattr(exc, "__notes__", []) or []:
         text += f"\n{note}"

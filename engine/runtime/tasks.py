@@ -3,7 +3,7 @@ from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
 
-from .. import examples, forms, options, registry, roles
+from .. import examples, forms, options, registry, roles, scripting
 from ..audit import record
 from ..db import db
 from ..errors import Conflict, Forbidden, Invalid, NotFound
@@ -134,8 +134,10 @@ def complete_task(task_id, data, actor, file_exists=None, within=None):
     """Validate `data` against the task's form and complete it. Returns the tasks that come next.
 
     `within`, if given, runs inside the same transaction after the step (e.g. to attach the form's
-    files to the project); its return value comes back under "within".
+    files to the project); its return value comes back under "within". A form rule past a script
+    limit leaves the task open, puts an incident on the instance and answers with a Conflict.
     """
+    stopped = None
     with unit_of_work():
         task = get_task(task_id)
         check_may_work(task, actor)
@@ -154,34 +156,53 @@ def complete_task(task_id, data, actor, file_exists=None, within=None):
         if schema is not None:
             schema = options.resolve(schema, spiff_task.data)
             data = forms.with_read_only(schema, data, spiff_task.data)  # the workflow's figures, not the browser's
-            errors = forms.validate(schema, data, context=spiff_task.data, file_exists=file_exists)
+            try:
+                errors = forms.validate(schema, data, context=spiff_task.data, file_exists=file_exists,
+                                        raise_limits=True)
+            except scripting.ScriptLimitExceeded as exc:
+                stopped = _rule_incident(row, wf, spiff_task, actor, exc)
+                errors = {}
             if errors:
                 raise Invalid("表单填写有误，请按提示修改", fields=errors)
+        if stopped is None:
+            def run(wf_):
+                spiff_task.set_data(**workflow_fields(data))
+                spiff_task.run()
 
-        def run(wf_):
-            spiff_task.set_data(**workflow_fields(data))
-            spiff_task.run()
-
-        ready_before = ready_ids(wf)  # the open rows of the index, known without reading them
-        step = _Step(row, actor)
-        _advance(wf, step, before=run)
-        events = _save(step, wf, completed={task_id: actor.username}, ready_before=ready_before)
-        db.session.add(Submission(task_id=task_id, instance_id=row.id, project_id=row.project_id,
-                                  form=task.form or "", data=data, draft=False, submitted_by=actor.username,
-                                  submitted_at=_now()))
-        record("complete", actor.username, row.id, row.project_id, task_id,
-               behalf(task, actor, {"bpmn_id": task.bpmn_id, "form": task.form}))
-        _route(row, events, actor)
-        following = db.session.execute(
-            db.select(TaskIndex).where(TaskIndex.project_id == row.project_id, TaskIndex.state == "ready")
-            if row.project_id is not None else
-            db.select(TaskIndex).where(TaskIndex.instance_id == row.id, TaskIndex.state == "ready")
-        ).scalars().all()
-        # Built before the commit: afterwards every attribute read would go back to the database.
-        result = {"instance_id": row.id, "status": row.status, "stage": row.stage, "incident": step.incident,
-                  "next": [{"id": t.id, "name": t.name, "group": t.group_code, "due": t.due_at} for t in following],
-                  "within": within() if within is not None else None}
+            ready_before = ready_ids(wf)  # the open rows of the index, known without reading them
+            step = _Step(row, actor)
+            _advance(wf, step, before=run)
+            events = _save(step, wf, completed={task_id: actor.username}, ready_before=ready_before)
+            db.session.add(Submission(task_id=task_id, instance_id=row.id, project_id=row.project_id,
+                                      form=task.form or "", data=data, draft=False, submitted_by=actor.username,
+                                      submitted_at=_now()))
+            record("complete", actor.username, row.id, row.project_id, task_id,
+                   behalf(task, actor, {"bpmn_id": task.bpmn_id, "form": task.form}))
+            _route(row, events, actor)
+            following = db.session.execute(
+                db.select(TaskIndex).where(TaskIndex.project_id == row.project_id, TaskIndex.state == "ready")
+                if row.project_id is not None else
+                db.select(TaskIndex).where(TaskIndex.instance_id == row.id, TaskIndex.state == "ready")
+            ).scalars().all()
+            # Built before the commit: afterwards every attribute read would go back to the database.
+            result = {"instance_id": row.id, "status": row.status, "stage": row.stage, "incident": step.incident,
+                      "next": [{"id": t.id, "name": t.name, "group": t.group_code, "due": t.due_at} for t in following],
+                      "within": within() if within is not None else None}
+    if stopped is not None:  # raised after the commit, so the incident stays
+        raise Conflict(stopped)
     return result
+
+
+def _rule_incident(row, wf, spiff_task, actor, exc):
+    """Record a form rule past a limit as an incident of the instance; the Chinese text for the user."""
+    spec = spiff_task.task_spec
+    name = spec.bpmn_name or spec.bpmn_id
+    field = getattr(exc, "rule_field", "")
+    error = f"元素“{name}”（{spec.bpmn_id}）的表单规则（字段 {field}）运行超出{exc.limit}，已中止"
+    step = _Step(row, actor)
+    step.incident = {"task_id": str(spiff_task.id), "bpmn_id": spec.bpmn_id, "task_name": name, "error": error}
+    _save(step, wf)
+    return f"{error}。已记录为流程故障并通知管理员，请稍后再试"
 
 
 def open_tasks(instance_id):
