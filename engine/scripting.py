@@ -38,7 +38,7 @@ class ScriptLimitExceeded(SpiffWorkflowException):
 
     def __init__(self, hit, task=None, what="脚本"):
         spec = getattr(task, "task_spec", None)
-        self.kind, self.limit = hit.kind, hit.text
+        self.task, self.kind, self.limit = task, hit.kind, hit.text
         self.bpmn_id = getattr(spec, "bpmn_id", None)
         name = getattr(spec, "bpmn_name", None) or self.bpmn_id
         where = f"元素“{name}”（{self.bpmn_id}）的{what}" if self.bpmn_id else what

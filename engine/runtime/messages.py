@@ -43,11 +43,12 @@ def start_instance(process_id, *, actor=SYSTEM, project_id=None, owner_group=Non
     now = _now()
     row = Instance(version_id=version.id, process_id=process_id, project_id=project_id, owner_group=owner_group,
                    parent_id=parent_id, status="running", state="{}", created_at=now, updated_at=now, variables={})
+    step = _Step(row, actor)
+    # Scripts run before the row is written: on SQLite no write lock is held while they run.
+    _advance(wf, step, before=(lambda w: _receive(w, start_event)) if start_event is not None else None)
     db.session.add(row)
     db.session.flush()
     record("start", actor.username, row.id, project_id, payload={"process": process_id, "version": version.id})
-    step = _Step(row, actor)
-    _advance(wf, step, before=(lambda w: _receive(w, start_event)) if start_event is not None else None)
     events = _save(step, wf)
     _route(row, events, actor, hops)
     return row

@@ -157,6 +157,8 @@ def _advance(wf, step, before=None):
     except Exception as exc:  # a script, expression or DMN failed: keep the state, record the fault
         failed = wf.get_tasks(state=TaskState.ERROR)
         task = failed[0] if failed else (running[-1] if running else None)
+        if isinstance(exc, scripting.ScriptLimitExceeded) and exc.task is not None and not failed:
+            task = exc.task  # e.g. a timer expression, evaluated while its event starts waiting
         step.incident = {
             "task_id": str(task.id) if task else None,
             "bpmn_id": task.task_spec.bpmn_id if task else None,
