@@ -346,6 +346,15 @@ SCENARIOS = {
 }
 
 
+def scenario_limits(app, quick):
+    from .limits import scenario_limits as run  # issue 11: the cost of bounded scripts
+
+    return run(app, quick)
+
+
+SCENARIOS["limits"] = scenario_limits
+
+
 def _http_scenarios():
     from . import http, live, scale
 

@@ -165,3 +165,14 @@ def test_a_timer_step_that_fails_otherwise_becomes_an_incident_and_the_sweep_goe
     assert "状态无法读取" in database.session.query(Incident).filter_by(instance_id=broken).one().error
     assert (stats.fired, stats.failures) == (1, 1)
     assert timers.run_due(at=clock.now() + timedelta(seconds=3)) == 0  # not retried for ever
+
+
+def test_only_provably_cheap_expressions_skip_the_worker():
+    from engine.sandbox.fastpath import is_cheap
+
+    for cheap in ("approved == True", "budget_wan <= 1000", "end_of_day(report_due)",
+                  "own_funds_wan + other_funds_wan == amount_wan", "x.get('a', 1) > 2 and not done"):
+        assert is_cheap(cheap), cheap
+    for costly in ("sum(range(n)) > 0", "'a' * n", "round(5, -n)", "[x for x in items]", "2 ** n",
+                   "f'{x:>{w}}'", "'%*d' % (n, 1)", "a + a + a + a + a + a", "any(items)"):
+        assert not is_cheap(costly), costly
