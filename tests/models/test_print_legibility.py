@@ -9,8 +9,6 @@ from webapp.modeler.diagram_pages import MIN_LABEL_PT, measure
 from conftest import ROOT
 
 PAGES = measure(read_model_dir(ROOT))
-# Known layout defects being fixed in the diagrams; strict, so each entry must go when its diagram is fixed.
-XFAIL_UNTIL_LAYOUT = set()  # the layout of every diagram passes
 
 
 def test_top_level_on_a4_and_stages_on_a3():
@@ -18,9 +16,7 @@ def test_top_level_on_a4_and_stages_on_a3():
     assert {p.page for n, p in PAGES.items() if n != "bpmn/lifecycle.bpmn"} == {"A3"}
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="layout fix pending")) if n in XFAIL_UNTIL_LAYOUT else n
-    for n in sorted(PAGES)])
+@pytest.mark.parametrize("name", sorted(PAGES))
 def test_diagram_prints_legibly(name):
     page = PAGES[name]
     assert page.label_pt >= MIN_LABEL_PT, (page.page, page.width, page.height, page.label_pt)
