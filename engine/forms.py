@@ -54,7 +54,8 @@ def _message(error, schema):
                          else f"{label}：{error.schema.get('x-empty') or '暂无可选项'}"),
         "const": lambda: f"{label}须为 {arg}",
         "pattern": lambda: f"{label}格式不正确",
-        "format": lambda: f"{label}格式不正确（应为{ {'date': '日期 YYYY-MM-DD', 'file-id': '已上传的文件'}.get(arg, arg) }）",
+        "format": lambda: (f"请填写{label}" if error.instance == "" else
+                           f"{label}格式不正确（应为{ {'date': '日期，如 2026-03-31', 'file-id': '已上传的文件'}.get(arg, arg) }）"),
         "minItems": lambda: f"{label}至少需要 {arg} 项",
         "maxItems": lambda: f"{label}最多 {arg} 项",
         "uniqueItems": lambda: f"{label}不能有重复项",
@@ -104,6 +105,14 @@ def _bad_names(node):
             yield from _bad_names(value)
 
 
+def _without_empty_optional(schema, data):
+    """An optional date or file left empty is absent, not a badly formatted value (nor input to the rules)."""
+    required = set(schema.get("required") or [])
+    props = schema.get("properties") or {}
+    return {k: v for k, v in data.items()
+            if not (v in ("", None) and k not in required and isinstance(props.get(k), dict) and props[k].get("format"))}
+
+
 def validate(schema, data, context=None, file_exists=None, raise_limits=False):
     """Field errors {field: message} of `data` against `schema`; `context` are workflow variables.
 
@@ -115,6 +124,7 @@ def validate(schema, data, context=None, file_exists=None, raise_limits=False):
     fields = undeclared(schema, data)
     if fields:
         return fields  # a field the form does not declare never reaches the rules or the workflow
+    data = _without_empty_optional(schema, data)
     token = _file_exists.set(file_exists)
     try:
         errors = sorted(Draft202012Validator(schema, format_checker=FORMATS).iter_errors(data),

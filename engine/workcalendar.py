@@ -52,7 +52,7 @@ def _date(value):
             return _date(datetime.fromisoformat(text))
         except ValueError:
             pass
-    raise ValueError(f"不是有效的日期：{value!r}（应为 YYYY-MM-DD）")
+    raise ValueError(f"不是有效的日期：{value!r}（应为日期，如 2026-03-31）")
 
 
 def _month(value):
@@ -62,7 +62,7 @@ def _month(value):
         if match and 1 <= int(match.group(2)) <= 12:
             return int(match.group(1)), int(match.group(2))
         if len(value.strip()) == 7:
-            raise ValueError(f"不是有效的月份：{value!r}（应为 YYYY-MM）")
+            raise ValueError(f"不是有效的月份：{value!r}（应为月份，如 2026-03）")
     day = _date(value)
     return day.year, day.month
 
