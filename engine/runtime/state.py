@@ -28,7 +28,8 @@ clock.install_into_spiff()  # SpiffWorkflow's timers read the engine's clock too
 MAX_VARIABLE_TEXT = 200
 LIST_VARIABLES = ("project_category", "budget_wan", "requirements_clear", "architecture_simple",
                   "precheck_passed", "review_passed", "initial_acceptance_passed", "final_acceptance_passed",
-                  "establishment_route", "build_year", "warranty_months", "construction_complete", "stage")
+                  "establishment_route", "build_year", "warranty_months", "construction_complete", "stage",
+                  "contract_amount_wan")
 TIMER_EVENT_TYPES = {"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"}
 
 
