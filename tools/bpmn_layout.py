@@ -493,14 +493,20 @@ class Layout:
         return cands[0]
 
     def black_boxes(self):
-        """Collapsed pools (participants without a process here) stacked above the process's pool: the main
-        path runs along the pool's top row, so message flows reach it without crossing the branches below."""
+        """Collapsed pools (participants without a process here): the first above the process's pool (the main
+        path runs along its top row, so message flows reach it without crossing the branches below), the
+        second below it, and so on alternately, so that no message flow crosses another pool."""
         px, py, pw, ph = self.pool_box
-        res, y = {}, py - BLACK_BOX_GAP - BLACK_BOX_H
-        for p in self.collab.findall("bpmn:participant", NS) if self.collab is not None else []:
-            if p.get("processRef") != self.process.get("id"):
-                res[p.get("id")] = (px, y, pw, BLACK_BOX_H)
-                y -= BLACK_BOX_H + BLACK_BOX_GAP
+        res, above, below = {}, py - BLACK_BOX_GAP - BLACK_BOX_H, py + ph + BLACK_BOX_GAP
+        others = [p for p in (self.collab.findall("bpmn:participant", NS) if self.collab is not None else [])
+                  if p.get("processRef") != self.process.get("id")]
+        for i, p in enumerate(others):
+            if i % 2 == 0:
+                res[p.get("id")] = (px, above, pw, BLACK_BOX_H)
+                above -= BLACK_BOX_H + BLACK_BOX_GAP
+            else:
+                res[p.get("id")] = (px, below, pw, BLACK_BOX_H)
+                below += BLACK_BOX_H + BLACK_BOX_GAP
         return res
 
     def write_message_flows(self, plane):
@@ -523,8 +529,14 @@ class Layout:
                 bx, by, _bw, bh = boxes[pool]
                 x0 = nx + nw * (j + 1) / (m + 1)
                 x1 = nx + nw / 2 + (j - (m - 1) / 2) * 130
-                ymid = py - 15 - j * 10
-                path = [(x0, ny), (x0, ymid), (x1, ymid), (x1, by + bh)]
+                if by < py:   # the pool is above
+                    ymid = py - 15 - j * 10
+                    path = [(x0, ny), (x0, ymid), (x1, ymid), (x1, by + bh)]
+                    label_y = by + bh + 8
+                else:
+                    ymid = py + _ph + 15 + j * 10
+                    path = [(x0, ny + nh), (x0, ymid), (x1, ymid), (x1, by)]
+                    label_y = by - 22
                 if f.get("sourceRef") == pool:
                     path = path[::-1]
                 e = etree.SubElement(plane, f"{{{BPMNDI}}}BPMNEdge", id=f"{f.get('id')}_di", bpmnElement=f.get("id"))
@@ -532,7 +544,7 @@ class Layout:
                     etree.SubElement(e, f"{{{DI}}}waypoint", x=fmt(x), y=fmt(y))
                 if f.get("name"):
                     lab = etree.SubElement(e, f"{{{BPMNDI}}}BPMNLabel")
-                    etree.SubElement(lab, f"{{{DC}}}Bounds", x=fmt(x1 + 4), y=fmt(by + bh + 8), width="110", height="14")
+                    etree.SubElement(lab, f"{{{DC}}}Bounds", x=fmt(x1 + 4), y=fmt(label_y), width="110", height="14")
 
     def artifacts_last(self):
         """BPMN schema order: artifacts (groups, annotations) after all flow elements."""

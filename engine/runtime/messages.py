@@ -1,4 +1,11 @@
-"""Starting instances and routing the messages they throw to the project's other instances."""
+"""Starting instances and routing the messages they throw to the project's other instances.
+
+City-level processes (process id `city_…`: the yearly 申报轮次, 年度建设计划, unit selection) run without a
+project, owned by 市数管局. A project's message reaches the city instance of its `build_year` (the payload's
+`build_year`), starting one when none of that process runs for the year; a city instance's message reaches the
+projects its payload lists in `project_ids`, else every project of the payload's `build_year` waiting for it
+except those in `excluded_project_ids`.
+"""
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition as SpiffMessage
 from SpiffWorkflow.util.task import TaskState
@@ -13,6 +20,8 @@ from .locks import lock_project
 from .state import SYSTEM, _advance, _load_row, _now, _save, _status_refusal, _Step, _workflow, unit_of_work
 
 MAX_MESSAGE_HOPS = 20
+CITY_PREFIX = "city_"
+CITY_OWNER = "sgj"
 
 
 def _step_instance(instance_id, actor, action, *, allowed=("running", "incident"), completed=None, project_id=None):
@@ -68,17 +77,78 @@ def _receive(wf, event):
 def _route(row, events, actor, hops=0):
     """Deliver messages a step threw to the project's other instances, or start processes with them."""
     for event in events:
+        if row.project_id is None and row.process_id.startswith(CITY_PREFIX):
+            _from_city(row, event, actor, hops + 1)
+            continue
         deliver_message(row.project_id, event.event_definition, event.payload, actor=actor,
                         version_id=row.version_id, owner_group=row.owner_group, source_id=row.id, hops=hops + 1,
                         correlations=event.correlations)
 
 
+def _from_city(row, event, actor, hops):
+    """A city instance's message goes to the projects its payload names, or to those of its build year."""
+    payload = event.payload if isinstance(event.payload, dict) else {}
+    targets = [p for p in payload.get("project_ids") or [] if _is_id(p)]
+    if not targets and _is_id(payload.get("build_year")):
+        excluded = {p for p in payload.get("excluded_project_ids") or [] if _is_id(p)}
+        waiting = db.session.execute(
+            db.select(Instance.project_id, Instance.waiting_messages, Instance.variables).where(
+                Instance.project_id.is_not(None), Instance.status == "running")
+        ).all()
+        targets = sorted({r.project_id for r in waiting
+                          if event.event_definition.name in (r.waiting_messages or [])
+                          and (r.variables or {}).get("build_year") == payload["build_year"]
+                          and r.project_id not in excluded})
+    for project_id in targets:
+        deliver_message(project_id, event.event_definition, event.payload, actor=actor,
+                        version_id=row.version_id, source_id=row.id, hops=hops, correlations=event.correlations,
+                        to_city=False)
+
+
+def _is_id(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _to_city(event_definition, payload, *, actor, version, source_id, hops):
+    """Hand a project's message to the city instance of the payload's build year, or start that instance."""
+    year = payload.get("build_year") if isinstance(payload, dict) else None
+    if not _is_id(year):
+        return []
+    starters = [p for p in registry.processes_started_by(version.id, event_definition.name)
+                if p.startswith(CITY_PREFIX)]
+    if db.engine.dialect.name == "postgresql":  # one city instance per year even when projects race
+        db.session.execute(db.text("SELECT pg_advisory_xact_lock(7301, :year)"), {"year": year})
+    rows = db.session.execute(
+        db.select(Instance.id, Instance.waiting_messages, Instance.variables, Instance.process_id).where(
+            Instance.project_id.is_(None), Instance.status == "running", Instance.process_id.like(CITY_PREFIX + "%"))
+    ).all()
+    mine = [r for r in rows if (r.variables or {}).get("build_year") == year]
+    delivered = []
+    for instance_id, waiting, _variables, _process in mine:
+        if event_definition.name in (waiting or []):
+            event = BpmnEvent(event_definition, payload)
+            try:
+                _step_instance(instance_id, actor, lambda wf, e=event: _receive(wf, e), allowed=("running",))
+            except NotCaught:
+                continue
+            delivered.append(instance_id)
+    running = {r.process_id for r in mine}
+    for process_id in starters:
+        if process_id not in running:
+            started = start_instance(process_id, actor=actor, project_id=None, owner_group=CITY_OWNER,
+                                     version=version, parent_id=source_id, data={"build_year": year},
+                                     start_event=BpmnEvent(event_definition, payload), hops=hops)
+            delivered.append(started.id)
+    return delivered
+
+
 def deliver_message(project_id, event_definition, payload=None, *, actor=SYSTEM, version_id=None,
-                    owner_group=None, source_id=None, hops=0, correlations=None):
+                    owner_group=None, source_id=None, hops=0, correlations=None, to_city=True):
     """Hand a message to every instance of the project waiting for it, and start those it starts.
 
     `correlations` (the thrower's correlation keys) go with it: a receiver that already holds keys
     catches only a message whose keys match (SpiffWorkflow's MessageEventDefinition.catches).
+    A project's message also reaches the city instance of its build year (`to_city`).
     """
     if hops > MAX_MESSAGE_HOPS:
         raise Conflict("消息传递层数过多，疑似流程循环")
@@ -108,10 +178,14 @@ def deliver_message(project_id, event_definition, payload=None, *, actor=SYSTEM,
                 break
     version = db.session.get(registry.ModelVersion, version_id) if version_id else registry.require_latest_version()
     for process_id in registry.processes_started_by(version.id, name):
+        if process_id.startswith(CITY_PREFIX):
+            continue  # one per build year, below
         started = start_instance(process_id, actor=actor, project_id=project_id, owner_group=owner_group,
                                  version=version, parent_id=source_id,
                                  start_event=BpmnEvent(event_definition, payload, correlations), hops=hops)
         delivered.append(started.id)
+    if to_city and project_id is not None:
+        delivered += _to_city(event_definition, payload, actor=actor, version=version, source_id=source_id, hops=hops)
     record("message", actor.username, source_id, project_id, payload={"name": name, "to": delivered})
     return delivered
 

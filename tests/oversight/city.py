@@ -88,6 +88,8 @@ def to_contract(p, year, *, approved, amount, signed, plan_start, plan_end, quar
                approved_amount_wan=approved, investment_plan_year=year, approval_no=f"六发改审批〔{year - 1}〕{p.id}号")
     p.complete("task_annual_plan", "sgj", at=f"{year - 1}-11-01", plan_year=year, approved_amount_wan=approved,
                plan_amount_wan=approved, priority_principle=principle)
+    p.publish_plan(year, at=f"{year - 1}-12-15")  # 市数管局 publishes the year's plan (city-level process)
+    driver.open_year(p, year)
     p.complete("task_kickoff", "dept", at=f"{year}-01-05", approved_amount_wan=approved, planned_start=plan_start,
                planned_end=plan_end,
                milestones=[{"name": "上线试运行", "planned_date": plan_end, "deliverable": "试运行报告"}],

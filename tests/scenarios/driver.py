@@ -162,6 +162,25 @@ class Project:
                 return exc.fields
         raise AssertionError(f"{bpmn_id} accepted {overrides}")
 
+    def publish_plan(self, year=None, at=None, **overrides):
+        """市数管局 publishes the build year's 年度建设计划 in the city-level process (its pending publication)."""
+        if at is not None:
+            self.at(at)
+        year = year or self.variables().get("build_year")
+        task = city_task("task_plan_publish", year)
+        data = {**example(task.form), "build_year": year, "plan_number": f"六数管〔{year - 1}〕{year % 100}号",
+                **overrides}
+        from engine.errors import Invalid
+
+        with self._travel():
+            try:
+                result = runtime.complete_task(task.id, data, actor("sgj"))
+            except Invalid as exc:
+                raise AssertionError(f"task_plan_publish refused: {exc.fields}") from exc
+        db.session.expire_all()
+        assert result["incident"] is None, result["incident"]
+        return result
+
     def send(self, name, payload, who="dept"):
         with self._travel():
             delivered = runtime.send_message(self.id, name, payload, actor=actor(who), owner_group=self.owner)
@@ -224,6 +243,24 @@ class Project:
         return any(t.task_spec.bpmn_id == bpmn_id for t in wf.get_tasks(state=TaskState.COMPLETED))
 
 
+def city_instances(process_id="city_annual_plan"):
+    db.session.expire_all()
+    return db.session.execute(db.select(Instance).filter_by(process_id=process_id, project_id=None)
+                              .order_by(Instance.id)).scalars().all()
+
+
+def city_task(bpmn_id, year):
+    """The one ready task `bpmn_id` of the city-level instance of build year `year`."""
+    db.session.expire_all()
+    rows = db.session.execute(
+        db.select(TaskIndex, Instance).join(Instance, Instance.id == TaskIndex.instance_id).where(
+            TaskIndex.bpmn_id == bpmn_id, TaskIndex.state == "ready", TaskIndex.project_id.is_(None))
+    ).all()
+    found = [t for t, i in rows if (i.variables or {}).get("build_year") == year]
+    assert len(found) == 1, f"{bpmn_id} of {year}: expected one ready city task, found {len(found)}"
+    return found[0]
+
+
 # ---------------------------------------------------------------------- stage walks
 # Each walk completes the steps of one stretch of lifecycle.bpmn with consistent form data; the
 # scenarios call them and assert what they care about. Dates are those of a project built in
@@ -281,14 +318,23 @@ def establish(p, year, approved=480, route="unified", **finalization):
                approved_amount_wan=approved, investment_plan_year=year)
     p.complete("task_annual_plan", "sgj", at=f"{year - 1}-11-01", plan_year=year, approved_amount_wan=approved,
                plan_amount_wan=approved)
+    p.publish_plan(year, at=f"{year - 1}-12-15")
+
+
+def open_year(p, year):
+    """00:00 of 1月1日 of the build year: 项目启动 opens (the timer fires), unless that time has passed."""
+    start = instant(f"{year}-01-01T00:00")
+    if p.now < start:
+        p.fire(start)
 
 
 def contract(p, year, approved=480, amount=460, warranty=24, signed=None, early=False):
     """实施 up to the contract: 项目启动, 政府采购, 招标, 签订合同 (signed on `signed`, default 03-10).
 
-    `early`: 启动, 采购 and 招标 in December of the year before, so the contract can be signed in January.
+    `early`: 启动, 采购 and 招标 in the first days of January, so the contract can be signed early that month.
     """
-    when = ([f"{year - 1}-12-01", f"{year - 1}-12-10", f"{year - 1}-12-28"] if early
+    open_year(p, year)
+    when = ([f"{year}-01-02", f"{year}-01-05", f"{year}-01-08"] if early
             else [f"{year}-01-05", f"{year}-01-20", f"{year}-02-28"])
     p.complete("task_kickoff", "dept", at=when[0], approved_amount_wan=approved,
                planned_start=f"{year}-01-10", planned_end=f"{year}-12-20",

@@ -137,8 +137,15 @@ def test_2_new_build_3000_goes_separately_through_fgw(real_model):
                               ("task_separate_application", DEPT), ("task_establishment_approval", "fgw"),
                               ("task_annual_plan", "sgj")]
     assert not p.tasks("task_unified_application")
+    # listed in the 2026 plan, which 市数管局 has not published yet: nothing to start
+    assert p.open() == [] and p.instance.stage == "申报"
+    p.publish_plan(2026, at="2025-12-15")
+    # published, but 项目启动 opens on 1月1日 of the build year
+    assert p.open() == [] and p.instance.stage == "实施"
+    p.fire("2025-12-31T23:59")
+    assert p.open() == []
+    p.fire("2026-01-01T00:00")
     assert p.open() == ["task_kickoff"]
-    assert p.instance.stage == "实施"
 
 
 # ---------------------------------------------------------------------- 3
@@ -314,8 +321,8 @@ def test_8_warranty_end_then_ops_funding_and_evaluation_complete_the_instance(re
     p.complete("task_ops_management", "dept", at="2026-12-10")
     # 24 months after 2026-08-31: 2028-08-31, 00:00 Beijing
     assert p.instance.next_timer_at.isoformat() == "2028-08-30T16:00:00"
-    assert p.fire("2028-08-30T23:59") == 0
-    assert p.open() == []
+    p.fire("2028-08-30T23:59")  # (fires the city's 2026 plan instance, done at the end of 2026, not this one)
+    assert p.open() == [] and p.instance.next_timer_at.isoformat() == "2028-08-30T16:00:00"
     assert p.fire("2028-08-31T00:01") == 1
     funding = p.task("task_ops_funding")
     assert (funding.group_code, funding.stage) == (DEPT, "运维")
