@@ -82,6 +82,34 @@ function labelSimulation(modeler) {
   modeler.on('tokenSimulation.toggleMode', () => setTimeout(relabel, 0));
 }
 
+/**
+ * Fit the diagram into the part of the canvas the palette leaves free: bpmn-js's own fit centres it in the
+ * whole canvas, so a pool's lane labels at the left edge end up under the palette.
+ */
+function fitBesidePalette(modeler) {
+  const canvas = modeler.get('canvas');
+  canvas.zoom('fit-viewport', 'auto');
+  const container = canvas.getContainer();
+  const palette = container.querySelector('.djs-palette');
+  const box = canvas.viewbox();
+  if (!palette || !box.inner.width || !box.outer.width) {
+    return;
+  }
+  const margin = 16;
+  const reserve = palette.getBoundingClientRect().right - container.getBoundingClientRect().left + margin;
+  const scale = Math.min(box.scale, 1,
+    (box.outer.width - reserve - margin) / box.inner.width, (box.outer.height - 2 * margin) / box.inner.height);
+  if (!(scale > 0)) {
+    return;
+  }
+  canvas.viewbox({
+    x: box.inner.x - reserve / scale,
+    y: box.inner.y - margin / scale,
+    width: box.outer.width / scale,
+    height: box.outer.height / scale
+  });
+}
+
 /** Turn token simulation on or off (the toggle in the canvas does the same). */
 function toggleSimulation(modeler, active) {
   modeler.get('toggleMode').toggleMode(active);
@@ -158,7 +186,7 @@ class ModelerHandle {
     if (this.importWarnings.length) {
       console.warn('[EgovModeler] import warnings:\n' + this.importWarnings.join('\n'));
     }
-    this.modeler.get('canvas').zoom('fit-viewport', 'auto');
+    fitBesidePalette(this.modeler);
     // the properties panel subscribes to selection events in effects that run after paint
     await afterPaint();
     return this.importWarnings;

@@ -130,3 +130,24 @@ def test_api_docs_render_chinese_descriptions(page, site):
     page.wait_for_selector("#docs .opblock-summary-description", timeout=10000)
     assert "我的待办" in page.locator("#docs").inner_text()
     _shot(page, "api-docs.png")
+
+
+def test_modeler_palette_leaves_the_lanes_free_and_speaks_chinese(page):
+    xml = (ROOT / "bpmn" / "stage-declare.bpmn").read_text(encoding="utf-8")
+    found = page.evaluate(
+        """async xml => {
+            const ed = EgovModeler.open('#modeler', null, xml, {});
+            await ed.ready;
+            const palette = document.querySelector('#modeler .djs-palette').getBoundingClientRect();
+            const pool = ed.modeler.get('elementRegistry').filter(e => e.type === 'bpmn:Participant')[0];
+            const poolBox = ed.modeler.get('canvas').getGraphics(pool).getBoundingClientRect();
+            ed.modeler.get('selection').select(pool);
+            return {paletteRight: palette.right, poolLeft: poolBox.left,
+                    titles: Array.from(document.querySelectorAll('#modeler .djs-palette .entry'))
+                      .map(e => e.title).filter(Boolean)};
+        }""",
+        xml,
+    )
+    assert found["poolLeft"] >= found["paletteRight"]
+    assert not [t for t in found["titles"] if t.isascii()], found["titles"]
+    _shot(page, "modeler-lanes.png")
