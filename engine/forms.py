@@ -70,13 +70,37 @@ def _field_key(path):
     return ".".join(str(p) for p in path) or "_form"
 
 
+_JSON_TYPES = {"object": "对象", "array": "数组", "string": "文本", "number": "数字", "integer": "整数",
+               "boolean": "是/否", "null": "空值"}
+
+
+def _schema_error(exc):
+    """jsonschema's SchemaError in Chinese: where in the schema, and what the specification wants there."""
+    path = "/".join(str(p) for p in getattr(exc, "absolute_path", [])) or "根"
+    validator, expected = getattr(exc, "validator", None), getattr(exc, "validator_value", None)
+    if validator == "type":
+        kinds = expected if isinstance(expected, list) else [expected]
+        return f"“{path}”的值类型不正确，应为{'或'.join(_JSON_TYPES.get(k, str(k)) for k in kinds)}"
+    if validator == "enum":
+        return f"“{path}”的值应为以下之一：{'、'.join(map(str, expected or []))[:200]}"
+    if validator in ("minimum", "exclusiveMinimum"):
+        return f"“{path}”的值不能小于 {expected}"
+    if validator == "minItems":
+        return f"“{path}”至少需要 {expected} 项"
+    if validator == "uniqueItems":
+        return f"“{path}”不能有重复项"
+    if validator == "format":
+        return f"“{path}”的格式不正确"
+    return f"“{path}”的写法不符合 JSON Schema 规范"
+
+
 def check_schema(schema):
     """Errors (Chinese strings) of a schema itself: not a valid draft-2020-12 schema, bad rules."""
     problems = []
     try:
         Draft202012Validator.check_schema(schema)
     except Exception as exc:  # jsonschema.SchemaError
-        problems.append(f"不是有效的 JSON Schema：{getattr(exc, 'message', exc)}")
+        problems.append(f"不是有效的 JSON Schema：{_schema_error(exc)}")
     bad = sorted(set(_bad_names(schema)))
     if bad:
         problems.append("字段名只能由英文字母、数字和下划线组成且不以数字开头：" + "、".join(repr(n)[:80] for n in bad[:10]))
