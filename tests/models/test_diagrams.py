@@ -70,6 +70,8 @@ def test_lifecycle_calls_acceptance(parser):
 
 ROUTE_CASES = [
     ("设备购买类", False, False, 1000, "unified"),
+    ("设备购买类", False, False, 300, "separate", True),   # the experts concluded 单独立项
+    ("新建", True, True, 800, "separate", True),
     ("运维服务类", False, False, 300, "unified"),
     ("设备购买类", True, True, 1000.5, "separate"),
     ("新建", True, True, 800, "unified"),
@@ -79,9 +81,11 @@ ROUTE_CASES = [
 ]
 
 
-@pytest.mark.parametrize("category,clear,simple,budget,route", ROUTE_CASES)
-def test_establishment_route_table(parser, category, clear, simple, budget, route):
-    """The DMN rule of the notice: (类别 ∈ {设备购买类, 运维服务类} or (需求明确 and 架构简单)) and 预算 ≤ 1000."""
+@pytest.mark.parametrize("category,clear,simple,budget,route,experts_separate",
+                         [c if len(c) == 6 else (*c, False) for c in ROUTE_CASES])
+def test_establishment_route_table(parser, category, clear, simple, budget, route, experts_separate):
+    """The DMN rule of the notice: the experts' 是否单独立项 first; else (类别 ∈ {设备购买类, 运维服务类} or
+    (需求明确 and 架构简单)) and 预算 ≤ 1000."""
     from types import SimpleNamespace
 
     from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
@@ -90,7 +94,8 @@ def test_establishment_route_table(parser, category, clear, simple, budget, rout
     dmn = parser.dmn_parsers["establishment_route"]
     dmn.parse()
     table = dmn.decision.decisionTables[0]
-    data = {"project_category": category, "requirements_clear": clear, "architecture_simple": simple, "budget_wan": budget}
+    data = {"project_category": category, "requirements_clear": clear, "architecture_simple": simple, "budget_wan": budget,
+            "separate_establishment": experts_separate}
     task = SimpleNamespace(data=data, workflow=SimpleNamespace(script_engine=PythonScriptEngine()),
                            task_spec=SimpleNamespace(bpmn_id="task_establishment_route", bpmn_name="判定立项方式"))
     assert DMNEngine(table).result(task) == {"establishment_route": route}

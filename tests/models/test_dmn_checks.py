@@ -28,7 +28,7 @@ def test_the_shipped_table_passes(files):
 def test_overlapping_rules_break_unique(files):
     [problem] = _problems(files, '<inputEntry id="rule1_budget"><text>&lt;= 1000</text>',
                           '<inputEntry id="rule1_budget"><text>&lt;= 2000</text>')
-    assert "唯一" in problem["message"] and "第 1、5 条规则" in problem["message"]
+    assert "唯一" in problem["message"] and "第 2、6 条规则" in problem["message"]  # row 1: the experts' 单独立项
     assert problem["element_id"] == "rule_over_budget" and problem["line"]
 
 
@@ -39,7 +39,7 @@ def test_unknown_input_variable_is_named(files):
 
 def test_invalid_condition_names_its_rule_and_column(files):
     [problem] = _problems(files, "&gt; 1000", "&gt;&gt;&gt; 1000")
-    assert "第 5 条规则第 4 列" in problem["message"]
+    assert "第 6 条规则第 5 列" in problem["message"]  # the experts' 单独立项 is rule 1 and column 1
 
 
 def test_any_policy_needs_agreeing_outputs(files):

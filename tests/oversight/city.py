@@ -80,10 +80,12 @@ def to_contract(p, year, *, approved, amount, signed, plan_start, plan_end, quar
     driver.review(p, year, budget=budget, approved=approved)
     p.complete("task_government_report", "szf", at=f"{year - 1}-09-01")
     p.complete("task_finalization", "dept", at=f"{year - 1}-09-10", budget_wan=approved, approved_budget_wan=approved)
+    driver.confirm_route(p, year, route)
     if route == "unified":
         p.complete("task_unified_application", "sgj", at=f"{year - 1}-09-20")
     else:
         p.complete("task_separate_application", "dept", at=f"{year - 1}-09-20")
+    p.complete("task_fgw_confirmation", "fgw", at=f"{year - 1}-10-10")
     p.complete("task_establishment_approval", "fgw", at=f"{year - 1}-10-15", budget_wan=approved,
                approved_amount_wan=approved, investment_plan_year=year, approval_no=f"六发改审批〔{year - 1}〕{p.id}号")
     p.complete("task_annual_plan", "sgj", at=f"{year - 1}-11-01", plan_year=year, approved_amount_wan=approved,

@@ -310,15 +310,23 @@ def establish(p, year, approved=480, route="unified", **finalization):
     p.complete("task_government_report", "szf", at=f"{year - 1}-09-01")
     p.complete("task_finalization", "dept", at=f"{year - 1}-09-10", budget_wan=approved, approved_budget_wan=approved,
                **finalization)
+    confirm_route(p, year, route)
     if route == "unified":
         p.complete("task_unified_application", "sgj", at=f"{year - 1}-09-20")
     else:
         p.complete("task_separate_application", "dept", at=f"{year - 1}-09-20", applicant_unit="六安市公安局")
+    p.complete("task_fgw_confirmation", "fgw", at=f"{year - 1}-10-10")
     p.complete("task_establishment_approval", "fgw", at=f"{year - 1}-10-15", budget_wan=approved,
                approved_amount_wan=approved, investment_plan_year=year)
     p.complete("task_annual_plan", "sgj", at=f"{year - 1}-11-01", plan_year=year, approved_amount_wan=approved,
                plan_amount_wan=approved)
     p.publish_plan(year, at=f"{year - 1}-12-15")
+
+
+def confirm_route(p, year, route, reason=""):
+    """市数管局 confirms the 立项方式 the rule gave (or, with a reason, the other one)."""
+    p.complete("task_route_confirmation", "sgj", at=f"{year - 1}-09-15", route_decision=route,
+               override_reason=reason or "按立项规则与论证意见确定")
 
 
 def open_year(p, year):

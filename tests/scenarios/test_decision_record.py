@@ -17,6 +17,8 @@ def test_route_decision_names_rule_version_and_inputs(real_model):
     [event] = database.session.query(AuditEvent).filter_by(kind="decision").all()
     found = event.payload
     assert found["version_id"] == real_model.id and found["bpmn_id"] == "task_establishment_route"
-    assert [r["row"] for r in found["rules"]] == [5] and "1000" in found["rules"][0]["description"]
+    # row 6: over 1000万 (row 1 is the experts' 单独立项, which said no)
+    assert [r["row"] for r in found["rules"]] == [6] and "1000" in found["rules"][0]["description"]
+    assert found["inputs"]["论证意见：单独立项"] is False
     assert found["inputs"]["预算（万元）"] == 2800 and found["outputs"] == {"establishment_route": "separate"}
     assert event.project_id == p.instance.project_id

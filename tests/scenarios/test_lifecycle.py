@@ -6,7 +6,8 @@ groups their lanes resolved to, their deadlines, the notifications and the stage
 """
 from engine import workcalendar
 
-from .driver import (Project, accept, contract, day_end, declare, establish, finish_acceptance, plan, utc_naive,
+from .driver import (Project, accept, confirm_route, contract, day_end, declare, establish, finish_acceptance, plan,
+                    utc_naive,
                     precheck, report, review, side_reports)
 
 DEPT = "dept:gaj"
@@ -14,8 +15,9 @@ PREPARATION = [("task_project_preparation", DEPT), ("task_internal_review", DEPT
 DECLARATION = [("task_declaration", DEPT), ("task_precheck", "sgj")]
 REVIEW = [("task_fgw_review", "fgw"), ("task_czj_review", "czj"), ("task_expert_opinion", "expert"),
           ("task_expert_review", "sgj")]
-UNIFIED = [("task_government_report", "szf"), ("task_finalization", DEPT), ("task_unified_application", "sgj"),
-           ("task_establishment_approval", "fgw"), ("task_annual_plan", "sgj")]
+UNIFIED = [("task_government_report", "szf"), ("task_finalization", DEPT), ("task_route_confirmation", "sgj"),
+           ("task_unified_application", "sgj"), ("task_fgw_confirmation", "fgw"), ("task_establishment_approval", "fgw"),
+           ("task_annual_plan", "sgj")]
 IMPLEMENTATION = [("task_kickoff", DEPT), ("task_procurement", "sgj"), ("task_tender", "ggj"),
                   ("task_contract", "sgj")]
 SIDE = [("task_supervision", "sgj"), ("task_mlps_filing", "sgj"), ("task_third_party_test", "sgj")]
@@ -125,16 +127,23 @@ def test_2_new_build_3000_goes_separately_through_fgw(real_model):
     p.complete("task_finalization", "dept", at="2025-09-10", budget_wan=2800, approved_budget_wan=2800,
                architecture_simple=False)
     assert p.instance.variables["establishment_route"] == "separate"
+    confirm = p.task("task_route_confirmation")
+    assert (confirm.lane, confirm.group_code) == ("市数管局", "sgj")
+    confirm_route(p, 2026, "separate")
     separate = p.task("task_separate_application")
     assert (separate.lane, separate.group_code) == ("项目建设主管部门", DEPT)
     p.complete("task_separate_application", "dept", at="2025-09-20", applicant_unit="六安市公安局")
+    confirmation = p.task("task_fgw_confirmation")  # 市发改委 明确需要立项的项目 before 立项批复
+    assert (confirmation.lane, confirmation.group_code) == ("市发改委", "fgw")
+    p.complete("task_fgw_confirmation", "fgw", at="2025-10-10")
     approval = p.task("task_establishment_approval")
     assert (approval.lane, approval.group_code) == ("市发改委", "fgw")
     p.complete("task_establishment_approval", "fgw", at="2025-10-15", budget_wan=2800, approved_amount_wan=2800)
     p.complete("task_annual_plan", "sgj", at="2025-11-01", approved_amount_wan=2800, plan_amount_wan=2800)
 
-    assert walked(p)[-5:] == [("task_government_report", "szf"), ("task_finalization", DEPT),
-                              ("task_separate_application", DEPT), ("task_establishment_approval", "fgw"),
+    assert walked(p)[-7:] == [("task_government_report", "szf"), ("task_finalization", DEPT),
+                              ("task_route_confirmation", "sgj"), ("task_separate_application", DEPT),
+                              ("task_fgw_confirmation", "fgw"), ("task_establishment_approval", "fgw"),
                               ("task_annual_plan", "sgj")]
     assert not p.tasks("task_unified_application")
     # listed in the 2026 plan, which 市数管局 has not published yet: nothing to start

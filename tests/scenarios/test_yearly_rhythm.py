@@ -6,8 +6,7 @@ after the plan that lists the project is published and the build year began, a p
 """
 from engine.models import Instance
 
-from .driver import (Project, city_instances, city_task, day_end, declare, establish, instant, plan, precheck,
-                     review)
+from .driver import (Project, city_instances, city_task, confirm_route, day_end, declare, plan, precheck, review)
 
 
 class Jyj(Project):
@@ -32,7 +31,9 @@ def to_plan_listing(p, year, *, declared_at=None):
     p.complete("task_government_report", "szf", at=f"{year - 1}-09-01")
     p.complete("task_finalization", "dept", at=f"{year - 1}-09-10",
                budget_wan=480, approved_budget_wan=480)
+    confirm_route(p, year, "unified")
     p.complete("task_unified_application", "sgj", at=f"{year - 1}-09-20")
+    p.complete("task_fgw_confirmation", "fgw", at=f"{year - 1}-10-10")
     p.complete("task_establishment_approval", "fgw", at=f"{year - 1}-10-15", budget_wan=480,
                approved_amount_wan=480, investment_plan_year=year)
     p.complete("task_annual_plan", "sgj", at=f"{year - 1}-11-01", plan_year=year, approved_amount_wan=480,

@@ -1,0 +1,52 @@
+"""The 立项 route reads the 论证 (notice 二(二)): the experts' 是否单独立项 first, then the DMN rule of category,
+budget (1000万 "原则上"), 需求明确 and 架构简单; 市数管局 may send a project the other way with a recorded reason;
+市发改委 明确需要立项的项目 before 立项批复."""
+import pytest
+
+from engine.errors import Forbidden
+
+from .driver import Project, declare, plan, precheck
+
+
+def to_route(p, *, budget=500, experts_separate=False, **declaration):
+    plan(p, 2026)
+    declare(p, 2026, budget=budget, **declaration)
+    precheck(p, 2026)
+    p.at("2025-08-10")
+    p.complete("task_fgw_review", "fgw")
+    p.complete("task_czj_review", "czj", reviewer_unit="市财政局")
+    p.complete("task_expert_opinion", "expert", budget_wan=budget, suggested_budget_wan=budget,
+               separate_establishment=experts_separate)
+    p.complete("task_expert_review", "sgj", at="2025-08-20", budget_wan=budget, approved_budget_wan=budget,
+               separate_establishment=experts_separate)
+    p.complete("task_government_report", "szf", at="2025-09-01")
+    p.complete("task_finalization", "dept", at="2025-09-10", budget_wan=budget, approved_budget_wan=budget)
+
+
+def test_experts_separate_establishment_overrides_the_budget_rule(real_model):
+    """A 500万 equipment purchase would be 统一立项 by budget alone; the experts' 单独立项 sends it separately."""
+    p = Project(build_year=2026, at="2025-03-02")
+    to_route(p, budget=500, experts_separate=True)
+    assert p.instance.variables["establishment_route"] == "separate"
+    q = Project(2, build_year=2026, at="2025-03-02")
+    to_route(q, budget=500, experts_separate=False)
+    assert q.instance.variables["establishment_route"] == "unified"
+
+
+def test_sgj_may_send_a_project_the_other_way_with_a_reason(real_model):
+    p = Project(build_year=2026, at="2025-03-02")
+    to_route(p, budget=1050)  # just over 1000万: separate by the rule
+    assert p.instance.variables["establishment_route"] == "separate"
+    errors = p.submit_invalid("task_route_confirmation", "sgj", route_decision="unified", override_reason=" ")
+    assert "理由" in errors["override_reason"]
+    with pytest.raises(Forbidden):  # 市数管局's step: the department may not decide its own route
+        p.submit_invalid("task_route_confirmation", "dept", route_decision="unified", override_reason="自定")
+    p.complete("task_route_confirmation", "sgj", route_decision="unified",
+               override_reason="设备购买类，超出部分为三年运维费，原则上可统一立项")
+    data = p.variables()
+    assert (data["route_by_rule"], data["establishment_route"], data["route_overridden"]) == ("separate", "unified", True)
+    assert p.open() == ["task_unified_application"]
+    [row] = p.submissions("route-confirmation.schema.json")
+    assert row.data["override_reason"].startswith("设备购买类")
+    p.complete("task_unified_application", "sgj", at="2025-09-20")
+    assert p.open() == ["task_fgw_confirmation"]
