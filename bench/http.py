@@ -12,7 +12,8 @@ from datetime import datetime, timedelta, timezone
 
 from engine.db import db
 from engine.models import Instance, TaskIndex
-from webapp.models import Project, User
+from webapp.accounts.models import User
+from webapp.core.models import Project
 
 from .baselines import WARMUP, bare_steps, interleaved
 from .scenarios import REPO, baseline_rows, clone_instances, deployed_files, example_of, ms, p50, reset, row
@@ -69,7 +70,7 @@ def _upload(user):
 
     from werkzeug.datastructures import FileStorage
 
-    from webapp.services import files
+    from webapp.files import services as files
 
     stored = files.store_upload(user, FileStorage(BytesIO(b"%PDF-1.4\n% bench\n"), filename="调研报告.pdf",
                                                   content_type="application/pdf"))
@@ -84,7 +85,7 @@ def _token(server, username):
 
 
 def scenario_http_complete(app, quick):
-    from webapp.services import projects
+    from webapp.projects import services as projects
 
     _seed(app)
     n = 60 if quick else 300
@@ -114,7 +115,7 @@ def scenario_http_complete(app, quick):
 
 
 def scenario_http_worklist(app, quick):
-    from webapp.services import projects
+    from webapp.projects import services as projects
 
     _seed(app)
     user = db.session.execute(db.select(User).filter_by(username="dept_gaj")).scalar_one()

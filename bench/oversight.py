@@ -20,7 +20,7 @@ TARGET_RATIO = 12.0
 
 
 def _seed(start_id, n, version_id):
-    from webapp.models import Department, Project
+    from webapp.core.models import Department, Project
 
     if db.session.get(Department, "b00") is None:
         db.session.execute(insert(Department), [{"code": f"b{i:02d}", "name": f"基准部门{i:02d}"} for i in range(20)])
@@ -75,7 +75,7 @@ def _seed(start_id, n, version_id):
 def _time_bulletin(runs):
     import time_machine
 
-    from webapp.oversight import reports
+    from webapp.oversight.services import reports
 
     samples, result = [], None
     with time_machine.travel(datetime(2026, 6, 25, 2, 0), tick=False):

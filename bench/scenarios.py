@@ -209,7 +209,8 @@ def clone_instances(template, n, **overrides):
 
 def reset():
     """Empty every table the scenarios fill (projects and their files included)."""
-    from webapp.models import Project, StoredFile
+    from webapp.core.models import Project
+    from webapp.files.models import StoredFile
 
     db.session.execute(db.delete(StoredFile))
     db.session.execute(db.update(Project).values(instance_id=None))
@@ -260,7 +261,7 @@ def time_worklist(runs):
     """The 待办 service query (first page and total) for a user of one department."""
     from types import SimpleNamespace
 
-    from webapp.services.tasks import list_tasks
+    from webapp.worklist.services import list_tasks
 
     user = SimpleNamespace(username="dept_user", groups=frozenset({"dept:d3"}))
     samples = []

@@ -67,8 +67,8 @@ def test_modeler_pages(login, deployed, db):
     assert r.status_code == 200 and "attachment" in r.headers["Content-Disposition"] and b"<bpmn:definitions" in r.data
     form = text(analyst.get(f"/modeler/forms/edit?version={deployed.id}&file=forms/fill.schema.json"))
     assert "申报金额" in form and "JSON Schema" in form
-    from webapp.admin import services
-    from webapp.models import User
+    from webapp.modeler import services
+    from webapp.accounts.models import User
 
     user = db.session.execute(db.select(User).filter_by(username="analyst")).scalar()
     simple = (ENGINE_FIXTURES / "bpmn" / "simple.bpmn").read_text(encoding="utf-8")

@@ -2,7 +2,7 @@
 import pytest
 from werkzeug.security import generate_password_hash
 
-from webapp.cli import DEMO_USERS, DEPARTMENTS
+from webapp.accounts.cli import DEMO_USERS, DEPARTMENTS
 
 PASSWORD = "demo-pass-2026"
 _HASH = {}
@@ -19,7 +19,8 @@ def _fast_hash():
 def users(db):
     """Departments and one demo user per role, exactly as `flask seed-demo` names them."""
     from engine.runtime import unit_of_work
-    from webapp.models import Department, User
+    from webapp.accounts.models import User
+    from webapp.core.models import Department
 
     with unit_of_work():
         for code, name in DEPARTMENTS.items():
@@ -103,7 +104,8 @@ def open_task(api, user, project_id):
 def counts(db):
     """Row counts of the tables a rejected request must not touch."""
     from engine.models import AuditEvent, Instance, Submission, TaskIndex
-    from webapp.models import Project, StoredFile
+    from webapp.core.models import Project
+    from webapp.files.models import StoredFile
 
     return {m.__name__: db.session.query(m).count() for m in (Project, Instance, TaskIndex, Submission, StoredFile)} | {
         "audit": db.session.query(AuditEvent).filter(AuditEvent.kind != "login").count()}

@@ -53,7 +53,7 @@ def test_incident_retry(api, simple, db):
 
 def test_notifications_by_group_and_read_state(api, simple, db):
     from engine.models import Notification
-    from webapp.services import now_naive
+    from webapp.core.timefmt import now_naive
 
     for group, text in (("dept:gaj", "申报表即将到期"), ("sgj", "督办：某项目逾期"), ("dept:jyj", "教育局提醒")):
         db.session.add(Notification(group_code=group, kind="reminder" if group != "sgj" else "supervise",

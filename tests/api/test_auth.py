@@ -17,7 +17,7 @@ def test_token_then_bearer(api):
 
 
 def test_only_the_hash_is_stored(api, db):
-    from webapp.models import ApiToken
+    from webapp.accounts.models import ApiToken
 
     token = api.token("admin")
     stored = db.session.query(ApiToken).one()
@@ -31,7 +31,7 @@ def test_missing_bad_and_expired_tokens_are_401(api, db):
     r = api.client.get("/api/me", headers={"Authorization": "Basic abc"})
     assert r.status_code == 401
     token = api.token("fgw")
-    from webapp.models import ApiToken
+    from webapp.accounts.models import ApiToken
 
     row = db.session.query(ApiToken).one()
     row.expires_at = datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(seconds=1)
@@ -55,7 +55,7 @@ def test_wrong_password_and_unknown_user(api):
 
 
 def test_five_failures_lock_the_account_for_15_minutes(api, db):
-    from webapp.models import User
+    from webapp.accounts.models import User
 
     for _ in range(4):
         assert api.client.post("/api/auth/token", json={"username": "ggj", "password": "x"}).status_code == 401
@@ -84,7 +84,8 @@ def test_authenticate_and_actor_of(app, users, db):
     import pytest
 
     from engine.errors import EngineError
-    from webapp.auth import actor_of, authenticate
+    from webapp.accounts.services import authenticate
+    from webapp.core.identity import actor_of
 
     with app.test_request_context():
         user = authenticate("dept_gaj", PASSWORD)
@@ -95,7 +96,7 @@ def test_authenticate_and_actor_of(app, users, db):
 
 
 def test_session_api_calls_need_csrf_but_bearer_calls_do_not(app, api, simple, monkeypatch):
-    from webapp.models import User
+    from webapp.accounts.models import User
 
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     client = app.test_client()

@@ -26,7 +26,7 @@ def test_malformed_json_is_400(api, simple):
 
 
 def test_unexpected_errors_are_a_bare_500(api, simple, monkeypatch):
-    from webapp.services import projects
+    from webapp.projects import services as projects
 
     def boom(*args, **kwargs):
         raise RuntimeError("secret internals at /srv/app.py line 42")

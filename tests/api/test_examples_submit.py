@@ -2,7 +2,7 @@
 import json
 
 from engine.db import db as database
-from webapp.models import StoredFile
+from webapp.files.models import StoredFile
 
 from conftest import ROOT
 

@@ -39,7 +39,7 @@ def test_upload_and_download(api, simple):
     ("binary.txt", b"\x00\x01", "file"),
 ])
 def test_rejected_uploads(api, db, name, content, field):
-    from webapp.models import StoredFile
+    from webapp.files.models import StoredFile
 
     r = upload(api, "dept_gaj", content, name)
     assert r.status_code == 422 and field in r.get_json()["fields"]
@@ -110,7 +110,7 @@ def test_a_form_file_must_exist_and_becomes_the_projects(api, app, simple, monke
     assert r.status_code == 422
     mine = upload(api, "dept_gaj").get_json()["id"]
     assert gaj.post(f"/api/tasks/{task['id']}/complete", json={"data": {"plan": mine}}).status_code == 200
-    from webapp.models import StoredFile
+    from webapp.files.models import StoredFile
     from engine.db import db
 
     assert db.session.get(StoredFile, mine).project_id == project["id"]

@@ -107,7 +107,7 @@ def test_openapi_schemas_describe_real_responses(api, simple):
 def test_document_describes_what_the_routes_answer(api):
     """Found by tests/api/test_fuzz.py: downloads answer with the file's own type; reason/body errors are 422;
     ids and years in the query are integers; page has the bound the API enforces."""
-    from webapp.services.files import CONTENT_TYPES
+    from webapp.files.services import CONTENT_TYPES
 
     doc = api.client.get("/api/openapi.json").get_json()
     download = doc["paths"]["/api/files/{file_id}"]["get"]["responses"]["200"]["content"]

@@ -118,7 +118,7 @@ def test_terminated_and_suspended_status(api, simple):
 def test_concurrent_creation_of_one_name(app, api, simple, db):
     import threading
 
-    from webapp.models import Project
+    from webapp.core.models import Project
 
     token, barrier, results = api.token("dept_gaj"), threading.Barrier(2), []
 

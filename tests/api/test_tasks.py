@@ -62,7 +62,7 @@ def test_invalid_form_is_422_with_field_messages_and_changes_nothing(api, simple
 
 
 def test_claim_rules(api, simple, db):
-    from webapp.models import User
+    from webapp.accounts.models import User
 
     second = User(username="dept_gaj2", display_name="公安 二", department_code="gaj",
                   password_hash=User.query.filter_by(username="dept_gaj").one().password_hash)
@@ -147,7 +147,7 @@ def test_soon_is_within_five_working_days(api, simple, db):
     from datetime import timedelta
 
     from engine.models import TaskIndex
-    from webapp.services import now_naive
+    from webapp.core.timefmt import now_naive
 
     project = new_project(api, build_year=2040)
     row = db.session.query(TaskIndex).filter_by(project_id=project["id"]).one()

@@ -11,7 +11,8 @@ from engine import runtime
 from engine.clock import BEIJING
 from engine.db import db
 from scenarios import driver
-from webapp.models import Department, Project, User
+from webapp.accounts.models import User
+from webapp.core.models import Department, Project
 
 DEPARTMENTS = {"gaj": "六安市公安局", "jyj": "六安市教育局", "wsj": "六安市卫健委"}
 
@@ -113,7 +114,7 @@ def report(p, month, *, at, percent, last, contract_amount, problems="无"):
 def fund(p, *, contract_amount, paid_total, amount, requested, decided, approved=True):
     p.at(requested)
     with p.travel():
-        from webapp.oversight import actions
+        from webapp.oversight.services import actions
 
         user = db.session.execute(db.select(User).filter_by(username=f"dept_{p.department}")).scalar()
         actions.request_funds(user, p.id)

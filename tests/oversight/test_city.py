@@ -64,7 +64,7 @@ def town(users):
 
 
 def test_bulletin_plan_funds_dashboard(town, app):
-    from webapp.oversight import actions, excel, reports
+    from webapp.oversight.services import actions, excel, reports
 
     users = town["users"]
     with city.at(NOW):

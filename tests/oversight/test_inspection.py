@@ -6,7 +6,7 @@ from engine.db import db
 from engine.errors import Forbidden, Invalid
 from engine.models import Instance, Notification, TaskIndex
 from scenarios import driver
-from webapp.models import Department
+from webapp.core.models import Department
 
 from . import city
 
@@ -23,7 +23,7 @@ def lagging_project():
 
 
 def test_rejected_rectification_suspends_the_next_declaration(users, app):
-    from webapp.oversight import actions, reports
+    from webapp.oversight.services import actions, reports
 
     p = lagging_project()
     # a project of the same department already in 谋划 (its 申报 is next year)
@@ -124,7 +124,7 @@ def test_rejected_rectification_suspends_the_next_declaration(users, app):
 
 
 def test_budget_cut_caps_the_next_declaration(users, app):
-    from webapp.oversight import actions
+    from webapp.oversight.services import actions
 
     p = lagging_project()
     with city.at(NOW):

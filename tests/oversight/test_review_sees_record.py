@@ -6,8 +6,8 @@ from types import SimpleNamespace
 from engine import runtime
 from engine.db import db as database
 from engine.models import Submission
-from webapp.models import Department, Project
-from webapp.views.tasks import _department_record
+from webapp.core.models import Department, Project
+from webapp.worklist.pages import _department_record
 
 from conftest import ROOT
 

@@ -5,7 +5,7 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
-from webapp.cli import DEMO_USERS, DEPARTMENTS
+from webapp.accounts.cli import DEMO_USERS, DEPARTMENTS
 
 PASSWORD = "demo-pass-2026"
 MODEL = Path(__file__).resolve().parent / "model"
@@ -15,7 +15,8 @@ _HASH = {}
 @pytest.fixture
 def users(db):
     from engine.runtime import unit_of_work
-    from webapp.models import Department, User
+    from webapp.accounts.models import User
+    from webapp.core.models import Department
 
     if "h" not in _HASH:  # seed-demo's scrypt is slow on purpose; tests log in dozens of times
         _HASH["h"] = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
@@ -86,7 +87,7 @@ def open_task_id(user, project_id=None):
     """The id of the first open task the user's groups hold (optionally on one project)."""
     from engine.db import db
     from engine.models import TaskIndex
-    from webapp.models import User
+    from webapp.accounts.models import User
 
     account = db.session.execute(db.select(User).filter_by(username=user)).scalar()
     query = db.select(TaskIndex).where(TaskIndex.state == "ready", TaskIndex.group_code.in_(sorted(account.groups)))

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from werkzeug.datastructures import FileStorage, MultiDict
 
-from webapp import formrender
+from webapp.core import formrender
 
 SCHEMA = json.loads((Path(__file__).parent / "model" / "forms" / "declare.schema.json").read_text("utf-8"))
 

@@ -149,7 +149,7 @@ def _submission_id(db, project_id):
 
 def test_claimed_by_colleague(web, model, app, db):
     from engine.runtime import unit_of_work
-    from webapp.models import User
+    from webapp.accounts.models import User
 
     with unit_of_work():
         colleague = User(username="sgj2", display_name="市数管局 二", password_hash="x")
@@ -222,7 +222,7 @@ def test_new_project_errors_and_excel(web, model):
 def test_notifications_mark_read(web, model, db):
     from engine.models import Notification
     from engine.runtime import unit_of_work
-    from webapp.services import now_naive
+    from webapp.core.timefmt import now_naive
 
     with unit_of_work():
         db.session.add(Notification(group_code="sgj", kind="supervise", message="某项目进度表逾期，请督办",
@@ -247,7 +247,7 @@ def test_admin_manages_users(web, model, db):
     r = admin.post("/admin/users/new", data={"username": "gaj_li", "display_name": "李四", "department_code": "gaj",
                                              "password": "long-enough-1", "groups": ["dept:gaj"], "active": "1"})
     assert r.status_code == 302
-    from webapp.models import User
+    from webapp.accounts.models import User
 
     user = db.session.execute(db.select(User).filter_by(username="gaj_li")).scalar()
     assert user.groups == {"dept:gaj"}
@@ -263,7 +263,7 @@ def test_admin_manages_users(web, model, db):
 
 def test_file_posted_with_the_form_without_js(web, model, db):
     from engine.models import Submission
-    from webapp.models import StoredFile
+    from webapp.files.models import StoredFile
 
     project_id = create_project(web)
     dept = web.as_("dept_gaj")

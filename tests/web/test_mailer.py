@@ -3,8 +3,8 @@ from datetime import datetime
 
 from engine.db import db as database
 from engine.models import Notification
-from webapp import mailer
-from webapp.models import User
+from webapp.notify import mailer
+from webapp.accounts.models import User
 
 
 class FakeSMTP:

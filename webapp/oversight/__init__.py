@@ -1,30 +1,33 @@
-"""市数管局 oversight across projects (issue 6): 按月通报, 督查整改, 年度建设计划, funds, assets, 绩效, 驾驶舱.
+"""市数管局 oversight across projects: 按月通报, 督查整改, 年度建设计划, funds, assets, 绩效, 驾驶舱.
 
 - models.py: the tables (Bulletin, Inspection, AnnualPlan(Entry), AssetChange, SanctionApplied)
-- reports.py: the figures, read from indexed rows (Instance, TaskIndex, Submission), never from workflow state
-- actions.py: the writes (generate a bulletin, open a 督查, edit and publish the plan, asset changes, rules)
+- services/: by resource; the figures are read from indexed rows (Instance, TaskIndex, Submission), never
+  from workflow state; `reports` and `actions` gather the read and write side
 - hooks.py: effects of submitted forms in the same transaction (督查 outcome → Department.sanction; 申报 check)
-- views.py + templates/oversight/: the pages under /oversight; webapp/api/routes_reports.py: the JSON API
+- pages.py + templates/oversight/: the pages under /oversight; api.py: /api/reports…, /api/inspections
 """
+import logging
 
+from ..core import extensions
+from . import api, hooks, models, pages  # noqa: F401  (api adds its routes to the API blueprint)
+from .services.bulletins import scheduled_bulletin
 
-def register(app):
-    """Called by webapp.web for each area package."""
-    from . import views
-
-    app.register_blueprint(views.bp)
+log = logging.getLogger("egov.scheduler")
+BULLETIN_JOB_MINUTES = 10
 
 
 def scheduled_job(app):
     """The scheduler's periodic job: the due month's bulletin (once) and sanction propagation."""
-    import logging
-
-    from .actions import scheduled_bulletin
-
     with app.app_context():
         try:
             created = scheduled_bulletin()
             if created is not None:
-                logging.getLogger("egov.scheduler").info("generated the bulletin of %s", created.month)
+                log.info("generated the bulletin of %s", created.month)
         except Exception:  # keep the scheduler alive; the next run tries again
-            logging.getLogger("egov.scheduler").exception("monthly bulletin job failed")
+            log.exception("monthly bulletin job failed")
+
+
+def init_app(app):
+    hooks.install()
+    app.register_blueprint(pages.bp)
+    extensions.add(app, "periodic_job", (scheduled_job, BULLETIN_JOB_MINUTES))

@@ -55,8 +55,8 @@ def _rectification(session, submission):
 
 
 def _review(session, submission):
-    from ..models import Department
-    from .actions import SANCTION_CODES
+    from ..core.models import Department
+    from .services.inspections import SANCTION_CODES
 
     row = _inspection(session, submission)
     if row is None:
@@ -81,7 +81,7 @@ def _review(session, submission):
 
 
 def _declaration(session, submission):
-    from ..models import Department, Project
+    from ..core.models import Department, Project
 
     project = session.get(Project, submission.project_id) if submission.project_id else None
     if project is None:
@@ -93,7 +93,7 @@ def _declaration(session, submission):
         raise Invalid("本部门督查整改未通过，市数管局已暂缓本部门下一年度项目申报",
                       fields={"department_sanction": "本部门督查整改未通过，市数管局已暂缓本部门下一年度项目申报"})
     if department.sanction == "budget_cut":
-        from .actions import sanction_variables
+        from .services.inspections import sanction_variables
 
         with session.no_autoflush:
             cap = sanction_variables(department).get("department_budget_cap_wan", 0)
@@ -104,14 +104,13 @@ def _declaration(session, submission):
 
 
 def _fund_request(session, submission):
-    from . import reports
-
-    from ..models import Project
+    from ..core.models import Project
+    from .services.funds import may_receive_funds
 
     if submission.project_id is None or session.get(Project, submission.project_id) is None:
         return
     with session.no_autoflush:
-        allowed = reports.may_receive_funds(submission.project_id)
+        allowed = may_receive_funds(submission.project_id)
     if not allowed:
         raise Invalid("未经审核论证和立项批复的项目不得拨付建设资金（三（四））",
                       fields={"request_amount_wan": "未经审核论证和立项批复的项目不得拨付建设资金"})

@@ -115,7 +115,3 @@ class AssetChange(db.Model):
     decided_at = db.Column(db.DateTime)
     decision_note = db.Column(db.Text)
 
-
-from . import hooks  # noqa: E402  (form effects: 督查整改 outcome, 申报 sanction check, 三（四） fund check)
-
-hooks.install()

@@ -1,0 +1,141 @@
+"""Accounts: checking a password (with login throttling), API tokens, and reading users.
+
+The login page (pages.py, blueprint `auth`) calls `authenticate` and then `flask_login.login_user`;
+`POST /api/auth/token` calls `authenticate` and `issue_token`. The core asks `load_user` and
+`user_for_token` (registered by init_app) who is signed in.
+"""
+import hashlib
+import secrets
+from datetime import datetime, timedelta, timezone
+
+from flask import request
+
+from engine.audit import record
+from engine.db import db
+from engine.errors import Forbidden
+
+from ..core.identity import Unauthorized
+from .models import ApiToken, User, user_groups
+
+MAX_FAILED_LOGINS = 5
+LOCK_MINUTES = 15
+TOKEN_HOURS = 12
+
+
+class AccountLocked(Forbidden):
+    code = "account_locked"
+
+
+def _real_now():
+    # Security clocks (lockout, token expiry) follow real time, not the 演练模式 clock offset.
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def load_user(user_id):
+    """flask-login's user loader: the active user of a session."""
+    try:
+        user = db.session.get(User, int(user_id))
+    except (TypeError, ValueError):
+        return None
+    return user if user is not None and user.active else None
+
+
+def authenticate(username, password, via="session"):
+    """The user with these credentials; failures are counted and the 5th locks the account 15 minutes.
+
+    Raises Unauthorized (401) or AccountLocked (403), both with Chinese messages. The failure count is
+    committed even though the call raises, so the lock survives the rejected request.
+    """
+    if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
+        raise Unauthorized("请输入用户名和密码")
+    user = db.session.execute(db.select(User).filter_by(username=username)).scalar()
+    now = _real_now()
+    if user is not None and user.locked_until and user.locked_until > now:
+        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        _audit_login(username, False, via, "locked")
+        db.session.commit()
+        raise AccountLocked(f"登录失败次数过多，账户已锁定，请 {minutes} 分钟后再试")
+    if user is None or not user.check_password(password) or not user.active:
+        message = "用户名或密码错误"
+        if user is not None:
+            user.failed_logins = (user.failed_logins or 0) + 1
+            if user.failed_logins >= MAX_FAILED_LOGINS:
+                user.failed_logins, user.locked_until = 0, now + timedelta(minutes=LOCK_MINUTES)
+                message = f"连续 {MAX_FAILED_LOGINS} 次登录失败，账户已锁定 {LOCK_MINUTES} 分钟"
+            elif not user.active:
+                message = "账户已停用，请联系管理员"
+        _audit_login(username, False, via, "bad_credentials")
+        db.session.commit()
+        if user is not None and user.locked_until and user.locked_until > now:
+            raise AccountLocked(message)
+        raise Unauthorized(message)
+    user.failed_logins, user.locked_until = 0, None
+    _audit_login(username, True, via)
+    db.session.commit()
+    return user
+
+
+def _audit_login(username, ok, via, reason=None):
+    payload = {"ok": ok, "via": via, "ip": request.remote_addr if request else None}
+    if reason:
+        payload["reason"] = reason
+    record("login", username, payload=payload)
+
+
+# ---------------------------------------------------------------- bearer tokens
+
+def _hash(token):
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(user):
+    """A new API token for `user`: (token, expires_at). Only its sha256 is stored."""
+    token = secrets.token_urlsafe(32)
+    now = _real_now()
+    db.session.execute(db.delete(ApiToken).where(ApiToken.user_id == user.id, ApiToken.expires_at <= now))
+    expires = now + timedelta(hours=TOKEN_HOURS)
+    db.session.add(ApiToken(token_hash=_hash(token), user_id=user.id, created_at=now, expires_at=expires))
+    db.session.commit()
+    return token, expires.replace(tzinfo=timezone.utc)
+
+
+def revoke_token(token):
+    db.session.execute(db.delete(ApiToken).where(ApiToken.token_hash == _hash(token)))
+    db.session.commit()
+
+
+def user_for_token(token):
+    if not token:
+        raise Unauthorized("身份令牌无效")
+    # One query for token, user and the user's groups: this runs on every API call.
+    found = db.session.execute(
+        db.select(ApiToken, User, user_groups.c.group_code)
+        .join(User, User.id == ApiToken.user_id)
+        .outerjoin(user_groups, user_groups.c.user_id == User.id)
+        .where(ApiToken.token_hash == _hash(token))
+    ).all()
+    if not found:
+        raise Unauthorized("身份令牌无效或已撤销，请重新获取")
+    row, user = found[0][0], found[0][1]
+    if row.expires_at <= _real_now():
+        raise Unauthorized("身份令牌已过期，请重新获取")
+    if not user.active:
+        raise Unauthorized("账户已停用")
+    user.prime_groups(code for _, _, code in found if code)
+    return user
+
+
+# ---------------------------------------------------------------- reading users
+
+def group_emails(group_code):
+    """The e-mail addresses of the active members of a group."""
+    rows = db.session.execute(
+        db.select(User.email).join(user_groups, user_groups.c.user_id == User.id)
+        .where(user_groups.c.group_code == group_code, User.active.is_(True), User.email.is_not(None), User.email != "")
+    ).scalars()
+    return sorted(set(rows))
+
+
+def user_named(username):
+    """The user with this login name, or None."""
+    return db.session.execute(db.select(User).filter_by(username=username)).scalar()

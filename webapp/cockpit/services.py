@@ -1,0 +1,356 @@
+"""Services of the cockpit (管理监控): the UI pages, /api/cockpit and /api/instances, /api/incidents all
+call these.
+
+Every function takes the acting User first and checks the role (core.access): the cockpit is read by
+数管局 and administrators and acted on by administrators only. Lists are indexed SQL over Instance /
+TaskIndex; only one instance's page deserializes its workflow.
+"""
+import json
+from collections import Counter
+
+from sqlalchemy import and_, exists, func, not_, or_, select
+from SpiffWorkflow.util.task import TaskState
+
+from engine import migration, registry, roles, runtime
+from engine.db import db
+from engine.errors import Conflict, EngineError, Invalid, NotFound
+from engine.models import AuditEvent, Incident, Instance, TaskIndex
+
+from ..accounts.services import user_named
+from ..core.access import may_act, may_monitor, require_admin, require_monitor  # noqa: F401  (pages ask svc.may_act)
+from ..core.identity import actor_of
+from ..core.models import Project
+from ..core.paging import page_of
+from ..core.records import db_int, get_or_404
+from ..core.timefmt import iso, now_naive
+from ..modeler.services import diagram_of
+from ..worklist.services import task_dicts
+
+
+STATUSES = ("running", "suspended", "incident", "completed", "terminated")  # Instance.status
+
+
+INCIDENT_STATUSES = ("open", "resolved")
+
+
+STATES = {"running": "运行中", "timer": "等待定时器", "suspended": "已挂起", "incident": "故障",
+          "completed": "已完成", "terminated": "已终止"}  # status, with running split by a waiting timer
+
+
+ACTIONS = {"suspend": "挂起", "resume": "恢复", "terminate": "终止", "retry": "重试故障", "migrate": "迁移到最新版本"}
+
+
+BULK_ACTIONS = ("suspend", "resume", "retry", "migrate")
+
+
+STAGES = roles.STAGES + [roles.ENDED]
+
+
+# ---------------------------------------------------------------- instance list
+
+def _has_ready_task():
+    return exists().where(TaskIndex.instance_id == Instance.id, TaskIndex.state == "ready")
+
+
+def _timer_waiting():
+    return and_(Instance.status == "running", Instance.next_timer_at.is_not(None), not_(_has_ready_task()))
+
+
+def _overdue():
+    return exists().where(TaskIndex.instance_id == Instance.id, TaskIndex.state == "ready",
+                          TaskIndex.due_at.is_not(None), TaskIndex.due_at <= now_naive())
+
+
+def _int(value, field, label):
+    number = db_int(value)
+    if number is None:
+        raise Invalid(f"{label}筛选条件无效", fields={field: "须为整数"})
+    return number
+
+
+def _filtered(filters):
+    """Conditions for the filters: state (as the cockpit shows it), status (as stored), stage, department,
+    version, process, project, overdue."""
+    conds = []
+    status = filters.get("status")
+    if status:
+        if status not in STATUSES:
+            raise Invalid("状态筛选条件无效", fields={"status": "可选：" + "、".join(STATUSES)})
+        conds.append(Instance.status == status)
+    state = filters.get("state")
+    if state:
+        if state not in STATES:
+            raise Invalid("状态筛选条件无效", fields={"state": "可选：" + "、".join(STATES)})
+        if state == "timer":
+            conds.append(_timer_waiting())
+        elif state == "running":
+            conds.append(and_(Instance.status == "running", or_(Instance.next_timer_at.is_(None), _has_ready_task())))
+        else:
+            conds.append(Instance.status == state)
+    if filters.get("stage"):
+        conds.append(Instance.stage == filters["stage"])
+    if filters.get("department"):
+        dept = filters["department"]
+        conds.append(Instance.owner_group == (dept if dept.startswith("dept:") else f"dept:{dept}"))
+    if filters.get("version"):
+        conds.append(Instance.version_id == _int(filters["version"], "version", "版本"))
+    if filters.get("process"):
+        conds.append(Instance.process_id == filters["process"])
+    if filters.get("project_id"):
+        conds.append(Instance.project_id == _int(filters["project_id"], "project_id", "项目"))
+    if filters.get("overdue") in ("1", "true", "yes", "on", True):
+        conds.append(_overdue())
+    return conds
+
+
+def list_instances(user, filters=None, page=1, per_page=20):
+    require_monitor(user)
+    query = select(Instance).where(*_filtered(filters or {})).order_by(Instance.id.desc())
+    return page_of(query, page, per_page, db.session)
+
+
+def counts(user, filters=None):
+    """{"stage": {stage: n}, "state": {state: n}, "total": n} over the instances the other filters select."""
+    require_monitor(user)
+    filters = dict(filters or {})
+    by_state_filters = {k: v for k, v in filters.items() if k not in ("state", "status")}
+    by_stage_filters = {k: v for k, v in filters.items() if k != "stage"}
+    state_rows = db.session.execute(
+        select(Instance.status, func.count()).where(*_filtered(by_state_filters)).group_by(Instance.status)).all()
+    state = {key: 0 for key in STATES}
+    for status, n in state_rows:
+        state[status] = n
+    timer = db.session.execute(select(func.count()).select_from(Instance)
+                               .where(*_filtered(by_state_filters), _timer_waiting())).scalar()
+    state["timer"], state["running"] = timer, state.get("running", 0) - timer
+    stage_rows = db.session.execute(
+        select(Instance.stage, func.count()).where(*_filtered(by_stage_filters)).group_by(Instance.stage)).all()
+    stage = {key: 0 for key in STAGES}
+    for name, n in stage_rows:
+        stage[name or "未知"] = stage.get(name or "未知", 0) + n
+    return {"state": state, "stage": stage, "total": sum(n for _, n in state_rows)}
+
+
+def state_of(row, has_ready=None):
+    if row.status == "running" and row.next_timer_at is not None:
+        if has_ready is None:
+            has_ready = db.session.execute(select(TaskIndex.id).where(
+                TaskIndex.instance_id == row.id, TaskIndex.state == "ready").limit(1)).scalar() is not None
+        if not has_ready:
+            return "timer"
+    return row.status
+
+
+def instance_rows(rows):
+    """Dicts for a page of instances, with project names and open-task counts in two queries."""
+    ids = [r.id for r in rows]
+    project_ids = [r.project_id for r in rows if r.project_id]
+    names = dict(db.session.execute(select(Project.id, Project.name).where(Project.id.in_(project_ids))).all()) \
+        if project_ids else {}
+    open_counts = dict(db.session.execute(
+        select(TaskIndex.instance_id, func.count()).where(TaskIndex.instance_id.in_(ids), TaskIndex.state == "ready")
+        .group_by(TaskIndex.instance_id)).all()) if ids else {}
+    now = now_naive()
+    overdue = set(db.session.execute(
+        select(TaskIndex.instance_id).where(TaskIndex.instance_id.in_(ids), TaskIndex.state == "ready",
+                                            TaskIndex.due_at <= now)).scalars()) if ids else set()
+    return [instance_dict(r, project_name=names.get(r.project_id), open_tasks=open_counts.get(r.id, 0),
+                          overdue=r.id in overdue) for r in rows]
+
+
+def instance_row(row):
+    """One instance's dict as the lists show it."""
+    return instance_rows([row])[0]
+
+
+def instance_dict(row, project_name=None, open_tasks=None, overdue=None):
+    state = state_of(row, has_ready=(open_tasks > 0) if open_tasks is not None else None)
+    return {"id": row.id, "process_id": row.process_id, "version_id": row.version_id, "project_id": row.project_id,
+            "project_name": project_name, "owner_group": row.owner_group, "parent_id": row.parent_id,
+            "status": row.status, "state": state, "state_label": STATES.get(state, state), "stage": row.stage,
+            "variables": row.variables, "state_bytes": row.state_bytes, "next_timer_at": iso(row.next_timer_at),
+            "waiting_messages": row.waiting_messages, "open_tasks": open_tasks, "overdue": overdue,
+            "created_at": iso(row.created_at), "updated_at": iso(row.updated_at), "ended_at": iso(row.ended_at),
+            "lock_version": row.lock_version}
+
+
+# ---------------------------------------------------------------- one instance
+
+def get_instance(user, instance_id):
+    require_monitor(user)
+    return get_or_404(Instance, instance_id, "流程实例不存在")
+
+
+def overlays(row):
+    """Diagram markers from the instance's own task tree: completed, active, incident, and run counts."""
+    wf = runtime._workflow(row)
+    done, active, failed = Counter(), set(), set()
+    for task in wf.get_tasks(skip_subprocesses=True):
+        bpmn_id = getattr(task.task_spec, "bpmn_id", None)
+        if not bpmn_id:
+            continue
+        if task.has_state(TaskState.COMPLETED):
+            done[bpmn_id] += 1
+        elif task.has_state(TaskState.ERROR):
+            failed.add(bpmn_id)
+        elif task.has_state(TaskState.READY | TaskState.WAITING | TaskState.STARTED):
+            active.add(bpmn_id)
+    for (bpmn_id,) in db.session.execute(select(Incident.bpmn_id).filter_by(instance_id=row.id, status="open")):
+        if bpmn_id:
+            failed.add(bpmn_id)
+    return {"completed": sorted(done), "active": sorted(active - failed), "incident": sorted(failed),
+            "counts": {k: n for k, n in done.items() if n > 1}}
+
+
+def instance_work(row):
+    """An instance with its open tasks, waiting timers and incidents (GET /api/instances/<id>)."""
+    out = instance_row(row)
+    out["tasks"] = task_dicts(runtime.open_tasks(row.id))
+    out["timers"] = [{**t, "due": iso(t["due"])} for t in runtime.waiting_timers(row.id)]
+    incidents = db.session.execute(select(Incident).filter_by(instance_id=row.id).order_by(Incident.id)).scalars()
+    out["incidents"] = [incident_dict(i) for i in incidents]
+    return out
+
+
+def instance_detail(user, instance_id):
+    """Everything the instance page shows: its work, each task's data, the audit trail, the diagram."""
+    from uuid import UUID
+
+    row = get_instance(user, instance_id)
+    out = instance_work(row)
+    out["incidents"].reverse()  # newest first on the page
+    wf = runtime._workflow(row)
+    for item in out["tasks"]:
+        spiff = wf.get_task_from_id(UUID(item["id"]))
+        item["data"] = _small_data(spiff.data) if spiff is not None else {}
+    events = db.session.execute(select(AuditEvent).filter_by(instance_id=row.id).order_by(AuditEvent.id.desc())
+                                .limit(200)).scalars()
+    out["audit"] = [{"id": e.id, "at": iso(e.at), "actor": e.actor, "kind": e.kind, "task_id": e.task_id,
+                     "payload": e.payload} for e in events]
+    try:
+        out["diagram_file"], out["diagram"] = diagram_of(row.version_id, row.process_id)
+    except NotFound:
+        out["diagram_file"], out["diagram"] = None, None
+    out["overlays"] = overlays(row)
+    latest = registry.latest_version()
+    out["latest_version"] = latest.id if latest else None
+    if latest is not None and latest.id != row.version_id:
+        plan = migration.plan(row.id, latest.id)
+        out["migration"] = {"ok": plan.ok, "reasons": plan.reasons, "notes": plan.notes, "to_version": latest.id}
+    else:
+        out["migration"] = None
+    return out
+
+
+def _small_data(data):
+    out = {}
+    for key, value in sorted(data.items()):
+        text = json.dumps(value, ensure_ascii=False, default=str)
+        out[key] = value if len(text) <= 300 else text[:300] + "…"
+    return out
+
+
+def list_incidents(user, status=None, page=1, per_page=20):
+    require_monitor(user)
+    query = select(Incident)
+    if status:
+        if status not in INCIDENT_STATUSES:
+            raise Invalid("状态筛选条件无效", fields={"status": "可选：" + "、".join(INCIDENT_STATUSES)})
+        query = query.where(Incident.status == status)
+    return page_of(query.order_by(Incident.id.desc()), page, per_page, db.session)
+
+
+def incident_dict(incident):
+    return {"id": incident.id, "instance_id": incident.instance_id, "task_id": incident.task_id,
+            "bpmn_id": incident.bpmn_id, "task_name": incident.task_name, "error": incident.error,
+            "status": incident.status, "created_at": iso(incident.created_at),
+            "resolved_at": iso(incident.resolved_at), "resolved_by": incident.resolved_by}
+
+
+# ---------------------------------------------------------------- actions
+
+def _reason(reason):
+    if reason is not None and not isinstance(reason, str):
+        raise Invalid("原因须为文字", fields={"reason": "须为文字"})
+    return (reason or "").strip()
+
+
+def act(user, instance_id, action, reason="", version_id=None):
+    """suspend / resume / terminate / retry / migrate one instance; returns the instance row."""
+    require_admin(user)
+    get_or_404(Instance, instance_id, f"流程实例 {instance_id} 不存在")
+    reason, actor = _reason(reason), actor_of(user)
+    if action in ("suspend", "resume", "terminate"):
+        return getattr(runtime, action)(instance_id, actor, reason)
+    if action == "retry":
+        incident = db.session.execute(select(Incident).filter_by(instance_id=instance_id, status="open")
+                                      .order_by(Incident.id.desc()).limit(1)).scalar()
+        if incident is None:
+            raise Conflict("该实例没有待处理的故障")
+        runtime.retry_incident(incident.id, actor)
+        return db.session.get(Instance, instance_id)
+    if action == "migrate":
+        target = version_id or getattr(registry.latest_version(), "id", None)
+        if target is None:
+            raise NotFound("尚未部署任何流程模型")
+        if isinstance(target, str):
+            target = _int(target, "version_id", "目标版本")
+        return migration.migrate(instance_id, target, actor)
+    raise Invalid("不支持的操作", fields={"action": "可选：" + "、".join(ACTIONS)})
+
+
+def retry_incident(user, incident_id):
+    """Run an incident's failed step again; returns the incident (resolved, or open with the new error)."""
+    require_admin(user)
+    return runtime.retry_incident(incident_id, actor_of(user))
+
+
+def bulk(user, ids, action, reason="", version_id=None):
+    """The same action on several instances, each in its own transaction, with a result per instance."""
+    require_admin(user)
+    if action not in BULK_ACTIONS:
+        raise Invalid("不支持的批量操作", fields={"action": "可选：" + "、".join(BULK_ACTIONS)})
+    if not isinstance(ids, list) or not ids or len(ids) > 200:
+        raise Invalid("请选择 1–200 个实例", fields={"ids": "请选择实例"})
+    results = []
+    for raw in ids:
+        instance_id = db_int(raw)
+        if instance_id is None:
+            results.append({"id": raw, "ok": False, "message": "实例编号无效"})
+            continue
+        try:
+            row = act(user, instance_id, action, reason, version_id)
+            results.append({"id": instance_id, "ok": True, "message": f"已{ACTIONS[action]}",
+                            "status": row.status, "version_id": row.version_id})
+        except EngineError as exc:
+            db.session.rollback()
+            results.append({"id": instance_id, "ok": False, "message": exc.message})
+    return {"action": action, "results": results, "ok": sum(r["ok"] for r in results),
+            "failed": sum(not r["ok"] for r in results)}
+
+
+def edit_task_data(user, task_id, data, reason=""):
+    require_admin(user)
+    if not isinstance(data, dict):
+        raise Invalid("数据须为 JSON 对象", fields={"data": "须为对象"})
+    runtime.edit_task_data(task_id, data, actor_of(user), _reason(reason))
+
+
+def reassign_task(user, task_id, username, reason=""):
+    require_admin(user)
+    if username:
+        target = user_named(username)
+        if target is None:
+            raise Invalid(f"用户 {username} 不存在", fields={"username": "用户不存在"})
+        task = runtime.get_task(task_id)
+        if task.group_code not in target.groups and "admin" not in target.groups:
+            raise Invalid(f"用户 {username} 不属于该任务的办理角色", fields={"username": "不属于办理角色"})
+    return runtime.reassign_task(task_id, username or None, actor_of(user), _reason(reason))
+
+
+def migration_plan(user, instance_id, version_id=None):
+    require_monitor(user)
+    get_instance(user, instance_id)
+    target = version_id or getattr(registry.latest_version(), "id", None)
+    plan = migration.plan(instance_id, target)
+    return plan.as_dict()

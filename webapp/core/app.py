@@ -1,0 +1,88 @@
+"""Helpers of the app factory (webapp.create_app): routing, SQLite tuning, the web layer's setup.
+
+`install_web` runs before the areas' init_app (sign-in, CSRF, errors, template helpers), `finish_web`
+after them: the API blueprint is registered once every area has added its routes to it.
+"""
+from flask import request
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import event
+from werkzeug.routing import IntegerConverter
+
+from engine.db import INT_MAX
+
+from . import templating
+from .api import bp as api_bp
+from .api import refuse_nul
+from .errors import register_errors
+from .identity import login_manager
+
+csrf = CSRFProtect()
+
+
+def _digits_up_to(limit):
+    """A regex for the decimal numbers 0..limit (so the router never hands a view a larger one)."""
+    text = str(limit)
+    alternatives = [rf"\d{{1,{len(text) - 1}}}"] if len(text) > 1 else []
+    for i, digit in enumerate(text):
+        low = 1 if i == 0 and len(text) > 1 else 0
+        if int(digit) > low:
+            alternatives.append(f"{text[:i]}[{low}-{int(digit) - 1}]\\d{{{len(text) - i - 1}}}")
+    return "(?:" + "|".join([*alternatives, text]) + ")"
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:…>` in every route: a number beyond the database's INTEGER is no row's id, so the URL matches no
+    route (404) instead of reaching a query the driver cannot bind (a 500). The bound is in the regex, not only
+    in to_python: werkzeug answers a converter's refusal with 405 when another method's rule has the same path."""
+
+    regex = _digits_up_to(INT_MAX)
+
+    def __init__(self, map, fixed_digits=0, min=None, max=INT_MAX, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def tune_sqlite(engine):
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn, _record):
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+
+def install_web(app):
+    """Sign-in, CSRF, error answers and template helpers; the areas come next."""
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    csrf.exempt(api_bp)  # the API checks CSRF itself, for cookie-authenticated writes only
+    if not getattr(api_bp, "_egov_errors", False):  # a blueprint is set up once, however many apps
+        register_errors(api_bp)  # the API's own handlers win over the app's for its requests: always JSON
+        api_bp._egov_errors = True
+    register_errors(app)
+    templating.install(app)
+
+    @app.before_request
+    def _refuse_nul_in_pages():
+        """The pages get the API's rule (core.api): NUL is in no name, id or text of ours, and
+        PostgreSQL cannot store or compare it. The API checks after authentication, itself."""
+        if not request.path.startswith("/api"):
+            refuse_nul()
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+
+def finish_web(app):
+    """Register the API blueprint, now that every area's api.py has added its routes (and OpenAPI entries)."""
+    from . import openapi  # noqa: F401  (GET /api/openapi.json)
+
+    app.register_blueprint(api_bp)

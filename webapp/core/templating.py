@@ -1,0 +1,98 @@
+"""What every page template has: formatting filters, url_if, error titles and the navigation bar's data.
+
+The badges of the navigation bar come from the areas (the `nav_badges` extension point).
+"""
+import logging
+
+from flask import current_app, g, url_for
+from flask_login import current_user
+
+from engine import roles
+from engine.db import db
+
+from . import extensions
+from .models import Department
+from .pages import is_admin
+from .timefmt import fmt_date, fmt_dt
+
+log = logging.getLogger(__name__)
+
+GROUP_LABELS = {**roles.GROUP_NAMES}
+
+ERROR_TITLES = {  # the heading of an error page; its text is the error's own message
+    400: "请求有误",
+    401: "请先登录",
+    403: "无权访问",
+    404: "页面不存在",
+    405: "操作不允许",
+    409: "操作冲突",
+    413: "文件过大",
+    422: "填写有误",
+    500: "系统错误",
+}
+
+
+def install(app):
+    """Template helpers; error pages come from errors.py's handlers rendering templates/error.html."""
+    app.context_processor(_nav_context)
+    app.add_template_filter(fmt_dt, "dt")
+    app.add_template_filter(fmt_date, "date")
+    app.add_template_filter(fmt_money, "money")
+    app.add_template_filter(group_label, "group")
+    app.add_template_filter(fmt_size, "filesize")
+    app.add_template_global(url_if)
+    app.add_template_global(ERROR_TITLES, "error_titles")
+
+
+def url_if(endpoint, **values):
+    """The URL of an endpoint, or None when that page does not exist (yet)."""
+    if endpoint not in current_app.view_functions:
+        return None
+    try:
+        return url_for(endpoint, **values)
+    except Exception:  # missing arguments and the like: no link rather than a broken page
+        return None
+
+
+def fmt_money(value):
+    if value is None or value == "":
+        return ""
+    try:
+        return f"{float(value):,.2f}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def fmt_size(size):
+    size = size or 0
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+def group_label(code):
+    """dept:gaj -> 市公安局, sgj -> 市数管局; department names are read once per request."""
+    if not code:
+        return ""
+    if code.startswith("dept:"):
+        if "dept_names" not in g:
+            g.dept_names = dict(db.session.execute(db.select(Department.code, Department.name)).all())
+        return g.dept_names.get(code.split(":", 1)[1], code)
+    return GROUP_LABELS.get(code, code)
+
+
+def _nav_context():
+    context = {"stages": roles.STAGES, "nav": {"todo": 0, "overdue": 0, "unread": 0}, "is_admin": is_admin()}
+    if not current_user.is_authenticated:
+        return context
+    user = current_user._get_current_object()
+    try:
+        context["nav"] = {**context["nav"], **extensions.merged("nav_badges", current_app, user)}
+    except Exception:  # a badge must never break a page
+        log.exception("navigation counts failed")
+    groups = current_user.groups
+    context["may_model"] = bool({"admin", "analyst"} & groups)
+    context["may_monitor"] = bool({"admin", "sgj"} & groups)
+    return context

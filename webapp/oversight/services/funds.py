@@ -1,0 +1,102 @@
+"""资金: approved budgets, contracts, payments and budget execution; a 资金拨付 request of a project."""
+from collections import defaultdict
+
+from sqlalchemy import select
+
+from engine import runtime
+from engine.db import db
+from engine.errors import Conflict, Forbidden, NotFound
+from engine.models import Submission
+
+from ...core.identity import actor_of
+from ...core.models import Project
+from .common import (
+    FORM_APPROVAL, FORM_CONTRACT, FORM_FUND_APPROVAL, FORM_FUND_REQUEST, _chunks, _in, _num, _projects,
+    latest_submissions, lifecycle_rows, paid_by_project, scope,
+)
+
+
+def funds(year=None, departments=None):
+    """Per project: approved, contract, every 资金拨付 request and its result, cumulative paid;
+    and the city-wide budget execution by department and build year."""
+    query = select(Project.id).where(Project.instance_id.is_not(None))
+    if year:
+        query = query.where(Project.build_year == int(year))
+    if departments is not None:
+        query = query.where(Project.department_code.in_(sorted(departments)))
+    ids = list(db.session.execute(query).scalars())
+    projects = _projects(ids) if ids else {}
+    approvals, contracts, paid, requests = {}, {}, {}, defaultdict(list)
+    for chunk in _chunks(ids):
+        approvals.update(latest_submissions(FORM_APPROVAL, chunk))
+        contracts.update(latest_submissions(FORM_CONTRACT, chunk))
+        paid.update(paid_by_project(project_ids=chunk))
+        rows = db.session.execute(
+            select(Submission.instance_id, Submission.project_id, Submission.form, Submission.data, Submission.submitted_at)
+            .where(Submission.form.in_((FORM_FUND_REQUEST, FORM_FUND_APPROVAL)), Submission.draft.is_(False),
+                   _in(Submission.project_id, chunk)).order_by(Submission.id))
+        by_instance = {}
+        for instance_id, pid, form, data, at in rows:
+            entry = by_instance.setdefault(instance_id, {"instance_id": instance_id, "project_id": pid})
+            if form == FORM_FUND_REQUEST:
+                entry.update(request_date=data.get("request_date"), request_amount_wan=_num(data.get("request_amount_wan")),
+                             basis=data.get("basis", ""), requested_at=at.isoformat())
+            else:
+                entry.update(approved=bool(data.get("fund_approved")), approved_amount_wan=_num(data.get("approved_amount_wan")),
+                             opinion=data.get("approval_opinion", ""), approval_date=data.get("approval_date"))
+        for entry in by_instance.values():
+            entry.setdefault("approved", None)
+            requests[entry["project_id"]].append(entry)
+    items = []
+    for pid in sorted(projects):
+        _, name, dept, dept_name, build_year, budget = projects[pid]
+        approved = _num(approvals.get(pid, {}).get("approved_amount_wan"), None)
+        contract = _num(contracts.get(pid, {}).get("contract_amount_wan"), None)
+        items.append({"project_id": pid, "project_name": name, "department": dept, "department_name": dept_name,
+                      "build_year": build_year, "approved_amount_wan": approved, "contract_amount_wan": contract,
+                      "paid_wan": paid.get(pid, 0.0), "requests": requests.get(pid, []),
+                      "execution_ratio": round(paid.get(pid, 0.0) / approved, 4) if approved else None})
+    groups = defaultdict(lambda: {"projects": 0, "approved_amount_wan": 0.0, "contract_amount_wan": 0.0, "paid_wan": 0.0})
+    for item in items:
+        key = (item["department"], item["department_name"], item["build_year"])
+        g = groups[key]
+        g["projects"] += 1
+        g["approved_amount_wan"] += item["approved_amount_wan"] or 0
+        g["contract_amount_wan"] += item["contract_amount_wan"] or 0
+        g["paid_wan"] += item["paid_wan"]
+    execution = []
+    for (code, name, build_year), g in sorted(groups.items()):
+        execution.append({"department": code, "department_name": name, "build_year": build_year,
+                          **{k: round(v, 4) for k, v in g.items()},
+                          "execution_ratio": round(g["paid_wan"] / g["approved_amount_wan"], 4) if g["approved_amount_wan"] else None})
+    return {"projects": items, "execution": execution,
+            "totals": {"approved_amount_wan": round(sum(i["approved_amount_wan"] or 0 for i in items), 4),
+                       "contract_amount_wan": round(sum(i["contract_amount_wan"] or 0 for i in items), 4),
+                       "paid_wan": round(sum(i["paid_wan"] for i in items), 4)}}
+
+
+def may_receive_funds(project_id):
+    """三(四): no 资金拨付 for a project that was not reviewed (论证通过) and approved (立项批复)."""
+    variables = lifecycle_rows([project_id]).get(project_id, (None, None, {}))[2]
+    approved = latest_submissions(FORM_APPROVAL, [project_id]).get(project_id)
+    return bool(variables.get("review_passed") is True and approved)
+
+
+def request_funds(user, project_id):
+    """Start a 资金拨付 process for the project (its department only), after the 三(四) check."""
+    project = db.session.get(Project, int(project_id))
+    depts = scope(user) if not set(user.groups) & {"sgj", "admin", "szf"} else None
+    if project is None or (depts is not None and project.department_code not in depts):
+        raise NotFound("项目不存在或无权查看")
+    if depts is None and "admin" not in user.groups:
+        raise Forbidden("资金拨付由项目建设主管部门申请")
+    if not may_receive_funds(project.id):
+        raise Conflict("未经审核论证和立项批复的项目不得拨付建设资金（三（四））")
+    contract = latest_submissions(FORM_CONTRACT, [project.id]).get(project.id)
+    if not contract:
+        raise Conflict("项目尚未签订合同，不能申请资金拨付")
+    paid = paid_by_project(project_ids=[project.id]).get(project.id, 0.0)
+    payload = {"project_name": project.name, "contract_amount_wan": contract.get("contract_amount_wan", 0),
+               "paid_total_wan": paid}
+    return runtime.send_message(project.id, "fund_request", payload, actor=actor_of(user),
+                                owner_group=project.department.group)

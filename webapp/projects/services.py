@@ -1,0 +1,245 @@
+"""Projects: creating one starts its lifecycle instance; lists and details respect visibility."""
+from decimal import Decimal, InvalidOperation
+
+from flask import current_app
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
+
+from engine import roles, runtime
+from engine.audit import record
+from engine.db import db
+from engine.errors import Forbidden, Invalid
+from engine.models import AuditEvent, Instance, Submission, TaskIndex
+
+from ..core import access, extensions
+from ..core.identity import actor_of
+from ..core.models import Department, Project
+from ..core.paging import page_of
+from ..core.records import db_int
+from ..core.timefmt import iso, now_naive
+from ..oversight.services.inspections import sanction_variables
+
+LIFECYCLE_PROCESS = "lifecycle"  # overridable with app.config["EGOV_LIFECYCLE_PROCESS"] (tests)
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+STATUS_LABELS = {
+    "running": "进行中",
+    "incident": "故障",
+    "suspended": "已挂起",
+    "terminated": "已终止",
+    "completed": "已完成",
+}
+REJECTED = "不予立项"
+
+EVENT_LABELS = {
+    "start": "启动流程", "complete": "办结任务", "claim": "签收任务", "unclaim": "退回签收",
+    "reassign": "改派任务", "draft": "保存草稿", "timer": "定时器触发", "message": "流程消息",
+    "suspend": "挂起流程", "resume": "恢复流程", "terminate": "终止流程", "retry": "重试故障",
+    "incident": "发生故障", "edit_data": "修改流程数据", "migrate": "迁移版本",
+    "complete_instance": "流程结束", "create_project": "创建项目", "upload": "上传文件",
+}
+
+
+def _process_id():
+    return current_app.config.get("EGOV_LIFECYCLE_PROCESS", LIFECYCLE_PROCESS)
+
+
+def _check_fields(name, build_year, budget_wan):
+    fields = {}
+    name = name.strip() if isinstance(name, str) else name
+    if not isinstance(name, str) or not name:
+        fields["name"] = "请填写项目名称"
+    elif len(name) > 200:
+        fields["name"] = "项目名称不能超过 200 个字符"
+    if isinstance(build_year, bool) or not isinstance(build_year, int):
+        try:
+            build_year = int(str(build_year).strip()) if build_year not in (None, "") else None
+        except ValueError:
+            build_year = None
+        if build_year is None:
+            fields["build_year"] = "建设年度须为年份数字，如 2026"
+    if isinstance(build_year, int) and not MIN_YEAR <= build_year <= MAX_YEAR:
+        fields["build_year"] = f"建设年度须在 {MIN_YEAR}–{MAX_YEAR} 之间"
+    if budget_wan not in (None, ""):
+        try:
+            if isinstance(budget_wan, bool):
+                raise InvalidOperation
+            budget_wan = Decimal(str(budget_wan))
+            if not budget_wan.is_finite() or budget_wan < 0 or budget_wan >= Decimal("1e12"):
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            fields["budget_wan"] = "概算须为不小于 0 的数字（万元）"
+    else:
+        budget_wan = None
+    return fields, name, build_year, budget_wan
+
+
+def create_project(user, name, build_year, budget_wan=None):
+    """A new project of the user's department, with its lifecycle instance started. Dept users only."""
+    depts = access.dept_codes(user.groups)
+    code = user.department_code if user.department_code in depts else (sorted(depts)[0] if depts else None)
+    if code is None:
+        raise Forbidden("只有项目建设主管部门的用户可以创建项目")
+    fields, name, build_year, budget_wan = _check_fields(name, build_year, budget_wan)
+    if not fields and db.session.execute(select(Project.id).filter_by(name=name)).scalar() is not None:
+        fields["name"] = "项目名称已存在，请使用其他名称"
+    if fields:
+        raise Invalid("项目信息填写有误", fields=fields)
+    department = db.session.get(Department, code)
+    if department is None:
+        raise Invalid("所属部门不存在", fields={"department": "所属部门不存在"})
+    actor = actor_of(user)
+    try:
+        return _create(user, actor, department, name, build_year, budget_wan)
+    except IntegrityError:  # a concurrent request took the name between our check and our insert
+        db.session.rollback()
+        raise Invalid("项目信息填写有误", fields={"name": "项目名称已存在，请使用其他名称"})
+
+
+def _create(user, actor, department, name, build_year, budget_wan):
+    code = department.code
+    with runtime.unit_of_work():
+        project = Project(name=name, department_code=code, build_year=build_year, budget_wan=budget_wan,
+                          created_by=user.username, created_at=now_naive())
+        db.session.add(project)
+        db.session.flush()
+        data = {"project_id": project.id, "project_name": name, "build_year": build_year,
+                "department_code": code, "department_name": department.name}
+        if budget_wan is not None:
+            data["budget_wan"] = float(budget_wan)
+        data.update(sanction_variables(department))  # a 督查 consequence the 申报 must show and enforce
+        row = runtime.start_instance(_process_id(), actor=actor, project_id=project.id,
+                                     owner_group=roles.dept_group(code), data=data)
+        project.instance_id = row.id
+        record("create_project", user.username, row.id, project.id, payload={"name": name})
+    return project
+
+
+def _overdue_exists():
+    return exists().where(TaskIndex.project_id == Project.id, TaskIndex.state == "ready",
+                          TaskIndex.due_at.is_not(None), TaskIndex.due_at <= now_naive())
+
+
+def _status_condition(status):
+    if status in ("进行中", "running"):
+        return Instance.status == "running"
+    if status in (REJECTED, "rejected"):
+        return (Instance.status == "completed") & _rejected_sql()
+    if status in ("已完成", "completed"):
+        return (Instance.status == "completed") & ~_rejected_sql()
+    for key, label in STATUS_LABELS.items():
+        if status in (key, label):
+            return Instance.status == key
+    raise Invalid("状态筛选条件无效", fields={"status": f"可选：{'、'.join([*STATUS_LABELS.values(), REJECTED])}"})
+
+
+def _rejected_sql():
+    # A lifecycle that ended with review_passed == False ended at 不予立项.
+    return Instance.variables["review_passed"].as_boolean() == False  # noqa: E712  (SQL, not Python)
+
+
+def list_projects(user, filters=None, page=1, per_page=20):
+    """(projects, total) the user may see. Filters: year, stage, department, status, overdue, q."""
+    filters = filters or {}
+    query = select(Project).outerjoin(Instance, Instance.id == Project.instance_id)
+    seen = access.project_filter(user.groups)
+    if seen is not None:
+        query = query.where(seen)
+    if filters.get("year") not in (None, ""):
+        year = db_int(filters["year"])
+        if year is None:
+            raise Invalid("年度筛选条件无效", fields={"year": "须为年份数字"})
+        query = query.where(Project.build_year == year)
+    stage = filters.get("stage")
+    if stage:
+        if stage == roles.ENDED:
+            query = query.where(Instance.status.in_(("completed", "terminated")))
+        elif stage in roles.STAGES:
+            same = Instance.stage == stage
+            if stage == roles.STAGES[0]:  # an instance that has not set a stage yet is still 谋划
+                same = same | Instance.stage.is_(None)
+            query = query.where(same, Instance.status.not_in(("completed", "terminated")))
+        else:
+            raise Invalid("阶段筛选条件无效", fields={"stage": f"可选：{'、'.join([*roles.STAGES, roles.ENDED])}"})
+    if filters.get("department"):
+        query = query.where(Project.department_code == filters["department"])
+    if filters.get("status"):
+        query = query.where(_status_condition(filters["status"]))
+    overdue = filters.get("overdue")
+    if overdue in (True, "1", "true", "yes", 1):
+        query = query.where(_overdue_exists())
+    if filters.get("q"):
+        query = query.where(Project.name.contains(str(filters["q"])))
+    query = query.order_by(Project.created_at.desc(), Project.id.desc())
+    return page_of(query, page, per_page, db.session)
+
+
+def get_project(user, project_id):
+    """The project, or NotFound when it does not exist or the user may not see it."""
+    return access.visible_project(user, project_id)
+
+
+def project_status(instance):
+    if instance is None:
+        return "未启动"
+    if instance.status == "completed" and (instance.variables or {}).get("review_passed") is False:
+        return REJECTED
+    return STATUS_LABELS.get(instance.status, instance.status)
+
+
+def project_stage(instance):
+    if instance is None:
+        return roles.STAGES[0]
+    if instance.status in ("completed", "terminated"):
+        return roles.ENDED
+    return instance.stage or roles.STAGES[0]
+
+
+def project_dict(project, detail=False):
+    instance = project.instance
+    out = {
+        "id": project.id,
+        "name": project.name,
+        "department": project.department_code,
+        "department_name": project.department.name if project.department else None,
+        "stage": project_stage(instance),
+        "status": project_status(instance),
+        "budget_wan": float(project.budget_wan) if project.budget_wan is not None else None,
+        "build_year": project.build_year,
+        "created_at": iso(project.created_at),
+        "created_by": project.created_by,
+        "instance_id": project.instance_id,
+    }
+    if detail:
+        out["tasks"], out["overdue"] = [], False
+        out.update(extensions.merged("project_detail", current_app, project))  # the worklist: its open tasks
+        out["history"] = history(project.id)
+        out["submissions"] = submissions(project.id)
+    return out
+
+
+def history(project_id):
+    events = db.session.execute(
+        select(AuditEvent).where(AuditEvent.project_id == project_id, AuditEvent.kind.not_in(("draft",)))
+        .order_by(AuditEvent.at, AuditEvent.id)).scalars().all()
+    names = dict(db.session.execute(
+        select(TaskIndex.id, TaskIndex.name).where(TaskIndex.project_id == project_id)).all())
+    return [{"id": e.id, "at": iso(e.at), "actor": e.actor, "kind": e.kind,
+             "label": EVENT_LABELS.get(e.kind, e.kind), "task_id": e.task_id,
+             "task_name": names.get(e.task_id), "instance_id": e.instance_id, "payload": e.payload}
+            for e in events]
+
+
+def submissions(project_id):
+    rows = db.session.execute(
+        select(Submission, TaskIndex.name, TaskIndex.bpmn_id)
+        .outerjoin(TaskIndex, TaskIndex.id == Submission.task_id)
+        .where(Submission.project_id == project_id, Submission.draft.is_(False))
+        .order_by(Submission.submitted_at, Submission.id)).all()
+    return [{"id": s.id, "task_id": s.task_id, "task_name": name, "bpmn_id": bpmn_id, "form": s.form,
+             "data": s.data, "submitted_by": s.submitted_by, "submitted_at": iso(s.submitted_at)}
+            for s, name, bpmn_id in rows]
+
+
+__all__ = ["create_project", "list_projects", "get_project", "project_dict", "project_status", "project_stage",
+           "history", "submissions"]

@@ -1,0 +1,187 @@
+"""待办 / 已办 and the task page (form, draft, submit, claim)."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from engine import forms as engine_forms
+from engine.db import db
+from engine.errors import EngineError, Invalid
+from engine.models import Submission, TaskIndex
+
+from ..core import formrender
+from ..core.models import Project
+from ..core.pages import actor, require_login, user
+from ..core.paging import page_args
+from ..core.taskspec import form_title, render_markdown, schema_for
+from ..files.services import file_label, samples_cover, store_for
+from ..oversight.services.performance import department_record
+from ..projects.services import get_project, project_dict
+from . import services as task_service
+
+bp = Blueprint("tasks", __name__, template_folder="templates")
+bp.before_request(require_login)
+
+FILTER_KEYS = ("project_id", "stage", "deadline", "form", "claim", "q")
+
+
+def _filters():
+    """Query args -> service filters (deadline=overdue|soon, claim=mine|unassigned)."""
+    raw = {k: (request.args.get(k) or "").strip() for k in FILTER_KEYS}
+    filters = {k: v for k, v in raw.items() if v and k not in ("deadline", "claim")}
+    if "project_id" in filters:
+        filters["project_id"] = int(filters["project_id"]) if filters["project_id"].isdigit() else -1
+    if raw["deadline"] in ("overdue", "soon"):
+        filters[raw["deadline"]] = True
+    if raw["claim"] in ("mine", "unassigned"):
+        filters[raw["claim"]] = True
+    return raw, filters
+
+
+def _list(done):
+    page, per_page = page_args()
+    raw, filters = _filters()
+    rows, total = task_service.list_tasks(user(), filters, page=page, per_page=per_page, done=done)
+    items = task_service.task_dicts(rows)
+    return render_template("worklist/done.html" if done else "worklist/list.html", items=items, total=total, page=page,
+                           per_page=per_page, filters=raw, forms=_form_choices(), me=user().username)
+
+
+def _form_choices():
+    """The forms a filter can pick: every form named by the tasks of this user's groups."""
+    groups = sorted(user().groups)
+    rows = db.session.execute(db.select(TaskIndex.form, TaskIndex.name).where(
+        TaskIndex.group_code.in_(groups), TaskIndex.form.is_not(None)).distinct().limit(200)).all()
+    seen = {}
+    for form, name in rows:
+        seen.setdefault(form, name)
+    return sorted(seen.items(), key=lambda kv: kv[1])
+
+
+@bp.route("/tasks")
+@bp.route("/")  # registered first, so url_for gives "/"
+def index():
+    return _list(done=False)
+
+
+@bp.route("/tasks/done")
+def done():
+    return _list(done=True)
+
+
+@bp.route("/tasks/<task_id>/claim", methods=["POST"])
+def claim(task_id):
+    return _claim_or_unclaim(task_id, "claim", "已签收，请办理", "success")
+
+
+@bp.route("/tasks/<task_id>/unclaim", methods=["POST"])
+def unclaim(task_id):
+    return _claim_or_unclaim(task_id, "unclaim", "已退回签收，任务回到组内待办", "info")
+
+
+def _claim_or_unclaim(task_id, action, message, category):
+    task_service.get_task_for(user(), task_id)  # not visible: 404 page, not a flash
+    try:
+        getattr(task_service, action)(user(), task_id)
+        flash(message, category)
+    except EngineError as exc:
+        flash(exc.message, "error")
+    return redirect(_back(task_id))
+
+
+def _back(task_id):
+    target = request.form.get("back")
+    return target if target and target.startswith("/") and not target.startswith("//") else url_for(
+        "tasks.detail", task_id=task_id)
+
+
+@bp.route("/tasks/<task_id>", methods=["GET", "POST"])
+def detail(task_id):
+    detail = task_service.task_detail(user(), task_id)
+    task = task_service.get_task_for(user(), task_id)
+    schema = detail["form_schema"] or {"type": "object", "properties": {}}
+    instructions = render_markdown(detail.get("instructions") or "")
+    errors, status = {}, 200
+    if request.method == "GET":
+        return _page(task, schema, detail["data"], errors, instructions)
+    action = request.form.get("action", "submit")
+    if action == "example":  # fill the blanks from the schema's example; what is filled in stays
+        typed, _ = formrender.parse_form(schema, request.form)
+        example = formrender.without_read_only(schema, formrender.example_of(schema) or {})
+        if samples_cover(schema):  # a demo system: the example's attachments exist
+            flash("已按示例补全未填写的项目（含演示附件），请核对后提交", "info")
+        else:  # its file ids are placeholders here: the attachments must be uploaded for real
+            example = formrender.without_files(schema, example)
+            flash("已按示例补全未填写的项目，请核对后提交（附件须自行上传）", "info")
+        data = formrender.fill_blanks(typed, example)
+        return _page(task, schema, data, errors, instructions)
+    data, errors = formrender.parse_form(schema, request.form, request.files,
+                                         store_file=store_for(user(), task.project_id))
+    try:
+        if action == "draft":
+            task_service.save_draft(user(), task_id, data)
+            flash("草稿已保存", "success")
+            return redirect(url_for("tasks.detail", task_id=task_id))
+        if errors:  # typed-in text that is not a number etc.: show every problem at once
+            raise Invalid("表单填写有误，请按提示修改",
+                          fields={**engine_forms.validate(schema, data), **errors})
+        result = task_service.complete(user(), task_id, data)
+    except Invalid as exc:
+        errors, status = {**exc.fields, **errors}, 422
+        flash(exc.message, "error")
+    except EngineError as exc:
+        flash(exc.message, "error")
+        status = exc.status
+    else:
+        return render_template("worklist/result.html", task=_task_dict(task), result=result, project=_project(task))
+    return _page(task, schema, data, errors, instructions, status)
+
+
+def _task_dict(task):
+    return task_service.task_dict(task)
+
+
+def _project(task):
+    if task.project_id is None:
+        return None
+    try:
+        return project_dict(get_project(user(), task.project_id))
+    except EngineError:
+        return None
+
+
+def _earlier_forms(task):
+    """The project's submitted forms before this task, newest first, read-only."""
+    if task.project_id is None:
+        return []
+    rows = db.session.execute(db.select(Submission).filter_by(project_id=task.project_id, draft=False)
+                              .where(Submission.task_id != task.id).order_by(Submission.id.desc())).scalars()
+    out = []
+    for row in rows:
+        schema = schema_for(row.instance_id, row.form) or {}
+        out.append({"id": row.id, "title": form_title(schema, row.form), "by": row.submitted_by,
+                    "at": row.submitted_at, "html": formrender.render_view(schema, row.data, file_label=file_label)})
+    return out
+
+
+# Reviewers of an application see the department's record: 绩效 results feed the next decision (二(五)).
+REVIEW_FORMS = {"precheck.schema.json", "expert-review.schema.json", "expert-opinion.schema.json",
+                "joint-review.schema.json"}
+
+
+def _department_record(task, me):
+    if task.form not in REVIEW_FORMS or task.project_id is None or not me.may_work(task.group_code):
+        return None
+    project = db.session.get(Project, task.project_id)
+    return department_record(project.department_code) if project is not None else None
+
+
+def _page(task, schema, data, errors, instructions, status=200):
+    me = actor()
+    mine = me.may_work(task.group_code) or me.is_admin
+    claimed_by_other = bool(task.assignee and task.assignee != me.username)
+    can_work = task.state == "ready" and mine and not claimed_by_other
+    form_html = formrender.render_form(schema, data, errors, disabled=not can_work, file_label=file_label)
+    return render_template(
+        "worklist/detail.html", task=_task_dict(task), row=task, schema=schema, form_html=form_html, errors=errors,
+        form_title=form_title(schema, task.form), instructions=instructions, project=_project(task),
+        earlier=_earlier_forms(task), record=_department_record(task, me), can_work=can_work, mine=mine,
+        claimed_by_other=claimed_by_other,
+        has_example=bool(formrender.example_of(schema)), me=me.username), status

@@ -1,0 +1,238 @@
+"""The work queue (待办 / 已办) and the actions on one task, all read from the task index."""
+from sqlalchemy import func, or_, select, union
+
+from engine import clock, registry, runtime, workcalendar
+from engine.db import db
+from engine.errors import Invalid, NotFound
+from engine.models import Instance, Submission, TaskIndex
+
+from ..core.identity import actor_of
+from ..core.models import Project
+from ..core.paging import page_of
+from ..core.records import db_int
+from ..core.timefmt import iso, now_naive
+from ..files import services as files
+
+SOON_WORKDAYS = 5  # a deadline this many working days away shows as 临期 (SPEC §7 reminder)
+
+
+def _visible(user):
+    groups = sorted(user.groups)
+    return or_(TaskIndex.group_code.in_(groups), TaskIndex.assignee == user.username)
+
+
+def _soon_limit():
+    """The instant up to which a deadline counts as soon: the end of the 5th working day from today."""
+    day = workcalendar.add_workdays(clock.today(), SOON_WORKDAYS)
+    return clock.as_utc(day).replace(tzinfo=None)
+
+
+def _truthy(value):
+    return value in (True, 1, "1", "true", "yes", "on")
+
+
+# The 待办 order: by deadline (those without one last), then age. The task index has an index in
+# exactly this order per group (engine.models.TaskIndex), so a page costs the same with 10 or 10 000 tasks.
+READY_ORDER = (TaskIndex.due_at.is_(None), TaskIndex.due_at, TaskIndex.created_at, TaskIndex.id)
+
+
+def _conditions(user, filters):
+    """The WHERE clauses the filters of the work queue add."""
+    where = []
+    if filters.get("project_id") not in (None, ""):
+        project_id = db_int(filters["project_id"])
+        if project_id is None:
+            raise Invalid("项目筛选条件无效", fields={"project_id": "须为项目编号"})
+        where.append(TaskIndex.project_id == project_id)
+    now = now_naive()
+    if _truthy(filters.get("overdue")):
+        where += [TaskIndex.due_at.is_not(None), TaskIndex.due_at <= now]
+    if _truthy(filters.get("soon")):
+        where += [TaskIndex.due_at > now, TaskIndex.due_at <= _soon_limit()]
+    if _truthy(filters.get("mine")):
+        where.append(TaskIndex.assignee == user.username)
+    if _truthy(filters.get("unassigned")):
+        where.append(TaskIndex.assignee.is_(None))
+    if filters.get("stage"):
+        where.append(TaskIndex.stage == filters["stage"])
+    if filters.get("form"):
+        where.append(TaskIndex.form == filters["form"])
+    if filters.get("q"):
+        text = str(filters["q"])
+        where.append(or_(TaskIndex.name.contains(text), TaskIndex.project_id.in_(
+            select(Project.id).where(Project.name.contains(text)))))
+    return where
+
+
+def _ready_page(user, where, page, per_page):
+    """One page of the user's open tasks: the first rows of each group's (and own) ordered range, merged.
+
+    One OR over the groups would make the database collect and sort every open task of the user first.
+    """
+    upto = page * per_page
+    branches = [TaskIndex.group_code == g for g in sorted(user.groups)] + [TaskIndex.assignee == user.username]
+    heads = [select(TaskIndex.id).where(TaskIndex.state == "ready", branch, *where).order_by(*READY_ORDER)
+             .limit(upto).subquery() for branch in branches]
+    candidates = union(*[select(head.c.id) for head in heads])
+    query = select(TaskIndex).where(TaskIndex.id.in_(candidates)).order_by(*READY_ORDER)
+    return db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).scalars().all()
+
+
+def list_tasks(user, filters=None, page=1, per_page=20, done=False):
+    """(tasks, total). Open tasks of the user and their groups, by deadline; `done`: what they completed."""
+    where = _conditions(user, filters or {})
+    if done:
+        query = select(TaskIndex).where(TaskIndex.completed_by == user.username, TaskIndex.state == "completed",
+                                        *where)
+        return page_of(query.order_by(TaskIndex.completed_at.desc(), TaskIndex.id), page, per_page, db.session)
+    total = db.session.execute(
+        select(func.count()).select_from(TaskIndex).where(TaskIndex.state == "ready", _visible(user), *where)).scalar()
+    return _ready_page(user, where, page, per_page), total
+
+
+def counts(user):
+    """{"todo", "overdue", "soon"} of the user's open tasks, for badges."""
+    now, limit = now_naive(), _soon_limit()
+    base = select(func.count()).select_from(TaskIndex).where(TaskIndex.state == "ready", _visible(user))
+    run = lambda q: db.session.execute(q).scalar()  # noqa: E731
+    return {
+        "todo": run(base),
+        "overdue": run(base.where(TaskIndex.due_at.is_not(None), TaskIndex.due_at <= now)),
+        "soon": run(base.where(TaskIndex.due_at > now, TaskIndex.due_at <= limit)),
+    }
+
+
+def due_level(task, now=None, soon_limit=None):
+    if task.state != "ready" or task.due_at is None:
+        return "normal"
+    now = now or now_naive()
+    if task.due_at <= now:
+        return "overdue"
+    if task.due_at <= (soon_limit or _soon_limit()):
+        return "soon"
+    return "normal"
+
+
+def task_dict(task, project=None, now=None, soon_limit=None):
+    """The SPEC §5 task shape, plus project_name, stage, due_level and completion fields."""
+    if project is None and task.project_id is not None:
+        project = db.session.get(Project, task.project_id)
+    now = now or now_naive()
+    level = due_level(task, now, soon_limit)
+    return {
+        "id": task.id,
+        "name": task.name,
+        "bpmn_id": task.bpmn_id,
+        "project_id": task.project_id,
+        "instance_id": task.instance_id,
+        "lane": task.lane,
+        "groups": [task.group_code],
+        "assignee": task.assignee,
+        "state": task.state,
+        "form": task.form,
+        "created": iso(task.created_at),
+        "due": iso(task.due_at),
+        "overdue": level == "overdue",
+        "project_name": project.name if project is not None else None,
+        "stage": task.stage,
+        "due_level": level,
+        "process_id": task.process_id,
+        "completed_at": iso(task.completed_at),
+        "completed_by": task.completed_by,
+    }
+
+
+def task_dicts(tasks):
+    """task_dict for a page of tasks, loading their projects in one query."""
+    ids = {t.project_id for t in tasks if t.project_id is not None}
+    projects = {p.id: p for p in db.session.execute(select(Project).where(Project.id.in_(ids))).scalars()} if ids else {}
+    now, limit = now_naive(), _soon_limit()
+    return [task_dict(t, projects.get(t.project_id), now, limit) for t in tasks]
+
+
+def may_see_task(user, task):
+    groups = user.groups
+    return (task.group_code in groups or "admin" in groups
+            or user.username in (task.assignee, task.completed_by))
+
+
+def get_task_for(user, task_id):
+    """The task, or NotFound when it does not exist or is not the user's or their groups'."""
+    task = db.session.get(TaskIndex, str(task_id)) if isinstance(task_id, str) and len(task_id) <= 36 else None
+    if task is None or not may_see_task(user, task):
+        raise NotFound("任务不存在或无权查看")
+    return task
+
+
+def instructions(task):
+    """The task's instructionsForEndUser (Markdown) from its process spec, or None."""
+    row = db.session.get(Instance, task.instance_id)
+    try:
+        spec, subs = registry.load_specs(row.version_id, row.process_id)
+    except NotFound:
+        return None
+    for process in [spec, *subs.values()]:
+        for task_spec in process.task_specs.values():
+            if getattr(task_spec, "bpmn_id", None) == task.bpmn_id:
+                return (task_spec.extensions or {}).get("instructionsForEndUser")
+    return None
+
+
+def task_detail(user, task_id):
+    """task_dict plus form_schema, data (the draft or the variables the form starts from) and instructions."""
+    task = get_task_for(user, task_id)
+    out = task_dict(task)
+    schema = runtime.form_schema(task)
+    data = runtime.task_data(task.id) if task.state == "ready" else _submitted(task.id)
+    properties = (schema or {}).get("properties")
+    if isinstance(properties, dict) and data:
+        data = {k: v for k, v in data.items() if k in properties}
+    out.update(form_schema=schema, data=data or {}, instructions=instructions(task))
+    return out
+
+
+def _submitted(task_id):
+    row = db.session.execute(select(Submission).filter_by(task_id=task_id, draft=False)
+                             .order_by(Submission.id.desc()).limit(1)).scalar()
+    return row.data if row is not None else {}
+
+
+# ---------------------------------------------------------------- actions
+
+def claim(user, task_id):
+    get_task_for(user, task_id)
+    return runtime.claim_task(task_id, actor_of(user))
+
+
+def unclaim(user, task_id):
+    get_task_for(user, task_id)
+    return runtime.unclaim_task(task_id, actor_of(user))
+
+
+def save_draft(user, task_id, data):
+    get_task_for(user, task_id)
+    runtime.save_draft(task_id, data, actor_of(user))
+
+
+def complete(user, task_id, data):
+    """Validate and complete; files named in the form must exist and become the project's files."""
+    task = get_task_for(user, task_id)
+    checker = files.file_checker(user, task.project_id)
+
+    def finish():  # in the completion's transaction: files and the task's new state together
+        files.bind_files(checker.loaded.values(), task.project_id)
+        return task_dict(task)
+
+    result = runtime.complete_task(task_id, data, actor_of(user), file_exists=checker, within=finish)
+    result["next"] = [{**n, "due": iso(n["due"])} for n in result["next"]]
+    result["task"] = result.pop("within")
+    return result
+
+
+def project_open_tasks(project):
+    """The `project_detail` part of the worklist: a project's open tasks, soonest deadline first."""
+    rows = db.session.execute(
+        select(TaskIndex).where(TaskIndex.project_id == project.id, TaskIndex.state == "ready")
+        .order_by(TaskIndex.due_at.is_(None), TaskIndex.due_at, TaskIndex.created_at)).scalars().all()
+    tasks = [task_dict(t, project=project) for t in rows]
+    return {"tasks": tasks, "overdue": any(t["overdue"] for t in tasks)}
