@@ -4,7 +4,7 @@ import pytest
 
 @pytest.fixture
 def make_user(db):
-    from webapp.models import User
+    from webapp.accounts.models import User
 
     def make(username="zhang3", password="Initial-pass-1", groups=("dept:gaj",), **fields):
         user = User(username=username, display_name=fields.pop("display_name", username), **fields)

@@ -3,7 +3,7 @@ import io
 
 import pytest
 
-from webapp.cli import DEMO_USERS
+from webapp.accounts.cli import DEMO_USERS
 
 from .conftest import FILL, counts, new_project, open_task
 

@@ -30,7 +30,7 @@ def test_reminder_fired_days_late_is_marked_and_not_pushed(deployed):
         [note] = database.session.query(Notification).all()
         assert note.message.startswith("【补记：本提醒原定 2027-03-19 发出")
         assert note.message.endswith("进度表明天到期")
-        from webapp.models import User
+        from webapp.accounts.models import User
 
         user = User(username="keyuan", display_name="王科员", email="keyuan@gaj.example")
         user.set_password("x")

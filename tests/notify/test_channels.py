@@ -14,7 +14,7 @@ from engine.db import db as database
 from engine.errors import Invalid
 from engine.models import Notification
 from tests.notify import servers
-from webapp.models import User
+from webapp.accounts.models import User
 from webapp.notify import admin_view, delivery, preferences
 from webapp.notify.records import NotifyDelivery
 

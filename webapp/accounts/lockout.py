@@ -14,7 +14,7 @@ from .clockwork import real_now
 
 
 def _user():
-    from webapp.models import User
+    from .models import User
 
     return User
 

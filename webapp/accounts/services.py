@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 from flask import request
 
+from engine import roles
 from engine.audit import record
 from engine.db import db
 from engine.errors import Forbidden
@@ -134,6 +135,24 @@ def group_emails(group_code):
         .where(user_groups.c.group_code == group_code, User.active.is_(True), User.email.is_not(None), User.email != "")
     ).scalars()
     return sorted(set(rows))
+
+
+def group_members(group_code):
+    """(username, email) rows of the active users of a group, by username; `user:<name>` is one person."""
+    if group_code.startswith(roles.PERSON_PREFIX):
+        return db.session.execute(db.select(User.username, User.email).where(
+            User.username == group_code[len(roles.PERSON_PREFIX):], User.active.is_(True))).all()
+    return db.session.execute(
+        db.select(User.username, User.email).join(user_groups, user_groups.c.user_id == User.id)
+        .where(user_groups.c.group_code == group_code, User.active.is_(True)).order_by(User.username)).all()
+
+
+def display_names(usernames):
+    """{username: display name} of these users (those that exist)."""
+    if not usernames:
+        return {}
+    return dict(db.session.execute(
+        db.select(User.username, User.display_name).where(User.username.in_(sorted(usernames)))).all())
 
 
 def user_named(username):

@@ -69,7 +69,7 @@ def end(token):
 
 def revoke_all(user_id, keep=None):
     """End every sign-in and API token of a user (except the sign-in `keep`, e.g. the one changing it)."""
-    from webapp.models import ApiToken
+    from .models import ApiToken
 
     query = db.delete(LoginSession).where(LoginSession.user_id == user_id)
     if keep:

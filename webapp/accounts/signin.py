@@ -31,7 +31,7 @@ class CaptchaRequired(EngineError):
 
 
 def _user_model():
-    from webapp.models import User
+    from .models import User
 
     return User
 

@@ -71,7 +71,7 @@ def callback():
     username = claims.get(claim)
     from .signin import finish_signin
 
-    from webapp.models import User
+    from .models import User
 
     user = db.session.execute(db.select(User).filter_by(username=username)).scalar() \
         if isinstance(username, str) and username else None

@@ -32,7 +32,7 @@ def _shown_target(delivery):
 
 def problems(page=1, per_page=20, states=PROBLEM_STATES):
     """(rows, total): deliveries that did not go out, newest first, with the notice and whom it was for."""
-    from webapp.models import User
+    from ..accounts.services import display_names
 
     query = select(NotifyDelivery, Notification).join(Notification, Notification.id == NotifyDelivery.notification_id)\
         .where(NotifyDelivery.status.in_(states))
@@ -40,8 +40,7 @@ def problems(page=1, per_page=20, states=PROBLEM_STATES):
     rows = db.session.execute(query.order_by(NotifyDelivery.created_at.desc(), NotifyDelivery.id.desc())
                               .limit(per_page).offset((page - 1) * per_page)).all()
     usernames = {u for d, _ in rows for u in d.usernames.split(",") if u}
-    names = dict(db.session.execute(select(User.username, User.display_name)
-                                    .where(User.username.in_(sorted(usernames)))).all()) if usernames else {}
+    names = display_names(usernames)
     registry = channels.registry()
     out = []
     for d, note in rows:

@@ -40,15 +40,9 @@ def backoff(attempts):
 
 def _members(group_code):
     """(username, email) of the active users a notice to `group_code` reaches (user:<name> is one person)."""
-    from engine import roles
-    from webapp.models import User, user_groups
+    from ..accounts.services import group_members
 
-    if group_code.startswith(roles.PERSON_PREFIX):
-        return db.session.execute(select(User.username, User.email).where(
-            User.username == group_code[len(roles.PERSON_PREFIX):], User.active.is_(True))).all()
-    return db.session.execute(
-        select(User.username, User.email).join(user_groups, user_groups.c.user_id == User.id)
-        .where(user_groups.c.group_code == group_code, User.active.is_(True)).order_by(User.username)).all()
+    return group_members(group_code)
 
 
 def chosen_channels(username, email, prefs):
