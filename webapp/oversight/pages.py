@@ -169,7 +169,7 @@ def inspections():
 def new_inspection():
     reports.require_sgj(_user())
     if request.method == "POST":
-        form = request.form.to_dict()
+        form = {k: v for k, v in request.form.items() if k != "csrf_token"}  # the form's fields only
         form["joint_units"] = request.form.getlist("joint_units")
         try:
             row = actions.open_inspection(_user(), form)
