@@ -12,7 +12,7 @@ from sqlalchemy import event
 
 from engine.db import db
 from engine.models import TaskIndex
-from webapp.models import User
+from webapp.accounts.models import User
 
 from .http import PASSWORD, _seed, _upload, with_uploaded_files
 from .scenarios import REPO, example_of, row
@@ -49,7 +49,7 @@ def _kind(statement):
 
 
 def scenario_statements(app, quick):
-    from webapp.services import projects
+    from webapp.projects import services as projects
 
     _seed(app)
     n = 10 if quick else 40

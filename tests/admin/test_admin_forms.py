@@ -7,7 +7,7 @@ import pytest
 
 from engine import runtime
 from engine.models import AuditEvent, Incident, Instance, TaskIndex
-from webapp.admin.models import ModelDraft
+from webapp.modeler.models import ModelDraft
 
 PASSWORD = "demo-pass-2026"
 

@@ -8,7 +8,8 @@ from engine.db import db as database
 from engine.errors import Conflict, Invalid, NotFound
 from engine.models import AuditEvent, Notification
 from webapp.accounts import delegation
-from webapp.models import Department, Project, User
+from webapp.accounts.models import User
+from webapp.core.models import Department, Project
 from webapp.notify import delivery
 from webapp.notify.records import NotifyDelivery
 from webapp.projects import comments

@@ -42,7 +42,7 @@ def _running(on_day):
 
 def create(principal, deputy_username, starts_on, ends_on, note=""):
     """principal: the User delegating. Returns the new Delegation; Invalid/Conflict with a Chinese reason."""
-    from webapp.models import User
+    from .models import User
 
     starts, ends = _day(starts_on, "开始日期"), _day(ends_on, "结束日期")
     note = (note or "").strip()
@@ -89,7 +89,7 @@ def revoke(user, delegation_id):
 
 def principals_of(username, on_day=None):
     """((principal username, their groups), ...) the user stands in for today: for the engine's Actor."""
-    from webapp.models import User, user_groups
+    from .models import User, user_groups
 
     on_day = on_day or clock.today()
     names = db.session.execute(select(Delegation.principal).where(
@@ -107,7 +107,7 @@ def principals_of(username, on_day=None):
 
 def listing(user):
     """{"given": [...], "received": [...]}: the user's delegations both ways, newest first, with names."""
-    from webapp.models import User
+    from .models import User
 
     rows = db.session.execute(select(Delegation).where(
         (Delegation.principal == user.username) | (Delegation.deputy == user.username))

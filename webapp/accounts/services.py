@@ -9,6 +9,7 @@ import secrets
 from datetime import datetime, timedelta, timezone
 
 from flask import request
+from sqlalchemy import or_
 
 from engine import roles
 from engine.audit import record
@@ -16,6 +17,7 @@ from engine.db import db
 from engine.errors import Forbidden
 
 from ..core.identity import Unauthorized
+from ..core.models import Department
 from .models import ApiToken, User, user_groups
 
 MAX_FAILED_LOGINS = 5
@@ -153,6 +155,23 @@ def display_names(usernames):
         return {}
     return dict(db.session.execute(
         db.select(User.username, User.display_name).where(User.username.in_(sorted(usernames)))).all())
+
+
+def active_users_named(names):
+    """The active users whose login id or display name is one of `names`."""
+    return db.session.execute(db.select(User).where(
+        User.active.is_(True), or_(User.username.in_(names), User.display_name.in_(names)))).scalars().all()
+
+
+def people_of(usernames):
+    """{username: (display name, department name or None)} of these users (those that exist)."""
+    if not usernames:
+        return {}
+    rows = db.session.execute(
+        db.select(User.username, User.display_name, Department.name)
+        .outerjoin(Department, Department.code == User.department_code)
+        .where(User.username.in_(sorted(usernames)))).all()
+    return {username: (display, dept) for username, display, dept in rows}
 
 
 def user_named(username):

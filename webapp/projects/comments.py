@@ -6,7 +6,7 @@ so it reaches them in the inbox and on the channels they chose.
 """
 import re
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from engine import clock, roles
 from engine.audit import record
@@ -35,13 +35,12 @@ class Comment(db.Model):
 
 def mentioned_users(body):
     """Active users named after an "@" (by login id or display name), in order, each once."""
-    from webapp.models import User
+    from ..accounts.services import active_users_named
 
     tokens = list(dict.fromkeys(_MENTION.findall(body)))[:MAX_MENTIONS]
     if not tokens:
         return []
-    rows = db.session.execute(select(User).where(
-        User.active.is_(True), or_(User.username.in_(tokens), User.display_name.in_(tokens)))).scalars().all()
+    rows = active_users_named(tokens)
     by_token = {}
     for user in rows:
         by_token.setdefault(user.username, user)
@@ -90,20 +89,14 @@ def add(author, project, body, task_id=None):
 
 def listing(project_id, task_id=None):
     """[{id, author, author_name, department, body, task_id, task_name, created_at (aware UTC)}], oldest first."""
-    from webapp.models import Department, User
+    from ..accounts.services import people_of
 
     query = select(Comment).where(Comment.project_id == project_id)
     if task_id:
         query = query.where(Comment.task_id == str(task_id))
     rows = db.session.execute(query.order_by(Comment.created_at, Comment.id).limit(500)).scalars().all()
     authors = {r.author for r in rows}
-    people = {}
-    if authors:
-        for username, display, dept in db.session.execute(
-                select(User.username, User.display_name, Department.name)
-                .outerjoin(Department, Department.code == User.department_code)
-                .where(User.username.in_(sorted(authors)))).all():
-            people[username] = (display, dept)
+    people = people_of(authors)
     from datetime import timezone
 
     return [{"id": r.id, "author": r.author, "author_name": people.get(r.author, (r.author, None))[0],
