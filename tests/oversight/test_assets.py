@@ -44,7 +44,7 @@ def post(app, user, path, data):
 
 
 def assets():
-    from webapp.oversight import reports
+    from webapp.oversight.services import reports
 
     db.session.expire_all()
     return {a["name"]: a for a in reports.assets()}

@@ -5,7 +5,7 @@ import re
 
 from engine.db import db
 from engine.models import AuditEvent, TaskIndex
-from webapp.models import Department
+from webapp.core.models import Department
 
 from . import city
 from .test_city import NOW, client, town  # noqa: F401  (the town fixture)
@@ -29,7 +29,7 @@ def post(app, user, path, data):
 
 
 def test_rules_form_refuses_invalid_rules_and_keeps_the_old(town, app):
-    from webapp.oversight import reports
+    from webapp.oversight.services import reports
 
     users = town["users"]
     before = reports.rules()
@@ -50,7 +50,7 @@ def test_rules_form_refuses_invalid_rules_and_keeps_the_old(town, app):
 
 
 def test_plan_edit_and_publish_through_the_page(town, app):
-    from webapp.oversight import reports
+    from webapp.oversight.services import reports
 
     users = town["users"]
     r = post(app, users["sgj"], "/oversight/plan/2026/entries/1", {"position": "1", "plan_amount_wan": "450",
