@@ -20,7 +20,7 @@ QUERIES = (
 
 
 def _fill(n):
-    from webapp.models import Department, Project
+    from webapp.core.models import Department, Project
 
     [template] = start("simple", 1, project_id=1, owner_group="dept:d0", data={"build_year": 2027})
     db.session.commit()
@@ -58,7 +58,7 @@ def _fill(n):
 
 
 def _time(runs):
-    from webapp.services.projects import list_projects
+    from webapp.projects.services import list_projects
 
     admin = SimpleNamespace(username="bench_admin", groups=frozenset({"admin"}))
     samples = []
@@ -71,7 +71,7 @@ def _time(runs):
 
 
 def _reset():
-    from webapp.models import Project
+    from webapp.core.models import Project
 
     db.session.execute(db.update(Project).values(instance_id=None))
     db.session.execute(db.delete(Project))
