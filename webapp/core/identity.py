@@ -43,13 +43,6 @@ def actor_of(user):
     return Actor(user.username, frozenset(user.groups))
 
 
-def current_actor():
-    user = current_account()
-    if user is None:
-        raise Unauthorized("请先登录")
-    return actor_of(user)
-
-
 def user_for_token(token):
     """The active user of a bearer token (Unauthorized otherwise), as the accounts area looks it up."""
     [lookup] = extensions.get("token_user", current_app)

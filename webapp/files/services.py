@@ -143,20 +143,6 @@ def file_checker(user, project_id):
     return exists
 
 
-def file_ids(value):
-    """Every string in a form's data that names a stored file (nested lists and objects included)."""
-    found = []
-    if isinstance(value, dict):
-        for item in value.values():
-            found += file_ids(item)
-    elif isinstance(value, list):
-        for item in value:
-            found += file_ids(item)
-    elif isinstance(value, str) and len(value) == 36 and value.count("-") == 4:
-        found.append(value)
-    return found
-
-
 def bind_files(stored_files, project_id):
     """Attach files submitted on a project's form to that project, so its viewers may download them.
 
