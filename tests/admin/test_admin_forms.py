@@ -109,5 +109,8 @@ def test_new_form_then_discard_the_draft(login, api, deployed, db):
     db.session.expire_all()
     assert db.session.get(ModelDraft, draft_id).status == "discarded"
     assert "check-opinion.schema.json" not in page(analyst.get("/modeler/"))
+    r = analyst.post(f"/modeler/drafts/{draft_id}/discard", follow_redirects=True)  # a second time: said so
+    assert "草稿已部署或已删除" in page(r) and "草稿已删除</div>" not in page(r)
+    assert db.session.query(AuditEvent).filter_by(kind="discard_draft").count() == 1
     # (the test client shares one app context, so the signed-in user is checked last, by a fresh sign-in)
     assert login("dept_gaj").post(f"/modeler/drafts/{draft_id}/discard").status_code == 403

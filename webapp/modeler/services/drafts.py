@@ -1,6 +1,6 @@
 """Drafts of model files: saving one (validated against the whole model), discarding, deploying drafts
 as a new version."""
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from engine import registry, runtime, xmlsafe
 from engine.audit import record
@@ -138,8 +138,13 @@ def discard_draft(user, draft_id):
     if draft.author != user.username and "admin" not in user.groups:
         raise Forbidden("只能删除自己的草稿")
     with runtime.unit_of_work():
-        draft.status = "discarded"
+        # only an open draft, checked in the UPDATE itself: of two discards (or a discard and a deploy) one wins
+        changed = db.session.execute(update(ModelDraft).where(ModelDraft.id == draft.id, ModelDraft.status == "open")
+                                     .values(status="discarded").execution_options(synchronize_session=False)).rowcount
+        if not changed:
+            raise Conflict("草稿已部署或已删除")
         record("discard_draft", user.username, payload={"draft": draft.id, "name": draft.name})
+    db.session.expire(draft)
 
 
 def deploy_drafts(user, draft_ids, note=None):
