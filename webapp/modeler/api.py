@@ -169,7 +169,7 @@ add_paths({
                                          errors=("400", "401", "403", "422"))},
     "/api/drafts/{draft_id}": {
         "get": operation("草稿内容", "models", _DRAFT, params=[_DRAFT_ID]),
-        "delete": operation("删除草稿", "models", status="204", params=[_DRAFT_ID]),
+        "delete": operation("删除草稿", "models", status="204", params=[_DRAFT_ID], errors=("401", "403", "404", "409")),
     },
     "/api/drafts/{draft_id}/compare": {"get": operation("草稿与已部署版本的差异（元素增删改与文本差异）", "models", OBJ,
                                                   params=[_DRAFT_ID, *_VERSION_QUERY])},
