@@ -3,14 +3,15 @@ from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
 
-from .. import examples, forms, options, registry, roles, scripting
+from .. import clock, examples, forms, options, registry, roles, scripting
 from ..audit import record
 from ..db import db
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..index import ready_ids
 from ..models import Instance, Submission, TaskIndex
 from .messages import _route
-from .state import _advance, _load_row, _now, _save, _status_refusal, _Step, _workflow, unit_of_work, workflow_fields
+from .state import (TIMER_EVENT_TYPES, _advance, _load_row, _now, _save, _status_refusal, _Step, _waiting_events,
+                    _workflow, unit_of_work, workflow_fields)
 
 
 def get_task(task_id):
@@ -18,6 +19,18 @@ def get_task(task_id):
     if row is None:
         raise NotFound("任务不存在")
     return row
+
+
+def _awaited(wf):
+    """What the instance waits for when no task is open: its timers, by name and due instant (e.g. the round's
+    预审 opening on 7月1日), so that the person who just submitted sees why nothing follows yet (no id: not a task)."""
+    found = []
+    for pending in _waiting_events(wf):
+        if pending.event_type in TIMER_EVENT_TYPES and isinstance(pending.value, str) and pending.name:
+            at = clock.as_utc(pending.value)
+            found.append((at, {"id": None, "group": None, "due": None,
+                               "name": f"等待 {at.astimezone(clock.BEIJING):%Y-%m-%d %H:%M}：{pending.name}"}))
+    return [n for _, n in sorted(found, key=lambda item: item[0])]
 
 
 def check_may_work(task, actor):
@@ -184,9 +197,12 @@ def complete_task(task_id, data, actor, file_exists=None, within=None):
                 if row.project_id is not None else
                 db.select(TaskIndex).where(TaskIndex.instance_id == row.id, TaskIndex.state == "ready")
             ).scalars().all()
+            upcoming = [{"id": t.id, "name": t.name, "group": t.group_code, "due": t.due_at} for t in following]
+            if not upcoming and not wf.completed:
+                upcoming = _awaited(wf)
             # Built before the commit: afterwards every attribute read would go back to the database.
             result = {"instance_id": row.id, "status": row.status, "stage": row.stage, "incident": step.incident,
-                      "next": [{"id": t.id, "name": t.name, "group": t.group_code, "due": t.due_at} for t in following],
+                      "next": upcoming,
                       "within": within() if within is not None else None}
     if stopped is not None:  # raised after the commit, so the incident stays
         raise Conflict(stopped)

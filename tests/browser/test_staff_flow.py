@@ -2,7 +2,8 @@
 
 A department user signs in, creates a project, works through 项目准备 and 内部预审 with 填写示例,
 fills the 申报表 with one invalid amount, sees the Chinese error beside that field, fixes it and
-submits; 数管局 claims and completes 预审 from its 待办; the department sees the project move on.
+submits; the page says when the round's 预审 opens (7月1日); at that day 数管局 claims and completes 预审 from
+its 待办; the department sees the project move on.
 Every page is screenshotted to tests/artifacts/ (gitignored).
 """
 from pathlib import Path
@@ -31,7 +32,7 @@ class Shots:
         self.taken.append(path.name)
 
 
-def test_staff_flow(demo_server, browser_page, tmp_path):
+def test_staff_flow(app, demo_server, browser_page, tmp_path):
     from playwright.sync_api import expect
 
     base, page, shot = demo_server, browser_page, Shots()
@@ -97,10 +98,14 @@ def test_staff_flow(demo_server, browser_page, tmp_path):
     page.locator("input[name='funding_sources.1.amount_wan']").fill("200")
     page.click("#btn-submit")
     expect(page.locator("#result")).to_contain_text("已提交")
-    expect(page.locator("#next-steps")).to_contain_text("完整性规范性预审")
-    expect(page.locator("#next-steps")).to_contain_text("市数管局")
+    # filed on time for 2028: the round's 预审 opens on 2027-07-01, and the page says so
+    expect(page.locator("#next-steps")).to_contain_text("本轮预审开始")
+    expect(page.locator("#next-steps")).to_contain_text("2027-07-01")
     shot(page, "declaration-submitted")
     logout(page)
+    # an operator moves the system to that day's 00:00: the timer opens 预审 (as the scheduler would)
+    fired = app.test_cli_runner().invoke(args=["timers", "run-due", "--at", "2027-07-01T00:00:00+08:00"])
+    assert fired.exit_code == 0, fired.output
 
     # --- 数管局: 待办 → 签收 → 预审 → 提交
     login(page, base, "sgj")

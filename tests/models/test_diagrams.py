@@ -249,3 +249,10 @@ def test_business_view_conventions(path):
                 x, y, w, h = shapes[other]
                 hit = min(ax, bx) < x + w - 2 and max(ax, bx) > x + 2 and min(ay, by) < y + h - 2 and max(ay, by) > y + 2
                 assert not hit, f"{f.get('id')} runs through {other}"
+
+
+@pytest.mark.parametrize("path", BPMN_FILES, ids=lambda p: p.name)
+def test_instructions_have_no_raw_placeholders(path):
+    """办理说明 is shown as written: a `{{ name }}` would reach the person raw (issue 9 item 7)."""
+    for text in parse(path).iterfind(".//spiffworkflow:instructionsForEndUser", NS):
+        assert "{{" not in (text.text or "") and "{%" not in (text.text or ""), text.getparent().getparent().get("id")
