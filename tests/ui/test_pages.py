@@ -172,9 +172,9 @@ def test_claimed_by_colleague(web, model, app, db):
         other.set_groups(["dept:gaj"])
     client = web.as_("gaj2")
     page = text(client.get("/tasks"))
-    assert "dept_gaj 已签收" in page
+    assert "市公安局 项目联络员 已签收" in page  # names, not login ids
     page = text(client.get(f"/tasks/{task_id}"))
-    assert "已由同事 dept_gaj 签收" in page and 'id="btn-submit"' not in page
+    assert "已由同事 市公安局 项目联络员 签收" in page and 'id="btn-submit"' not in page
 
 
 def web_hash():

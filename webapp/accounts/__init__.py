@@ -7,12 +7,14 @@
 """
 from ..core import extensions
 from ..core.identity import login_manager
-from . import api, cli, models, pages, services  # noqa: F401  (api adds its routes to the API blueprint)
+from . import api, cli, delegation, delegation_pages, models, pages, services  # noqa: F401  (api adds its routes to the API blueprint)
 
 
 def init_app(app):
     login_manager.user_loader(services.load_user)
     extensions.add(app, "token_user", services.user_for_token)
+    extensions.add(app, "actor_principals", delegation.principals_of)
+    app.register_blueprint(delegation_pages.bp)
     app.register_blueprint(pages.auth_bp)
     app.register_blueprint(pages.bp)
     app.cli.add_command(cli.seed_demo)

@@ -3,6 +3,7 @@ so that the core imports no area and no two areas import each other both ways.
 
 Points in use (name: what each registered callable does):
 - token_user(token) -> User: the user of an API bearer token (accounts)
+- actor_principals(username) -> ((principal, groups), ...): whom the user stands in for today (accounts)
 - nav_badges(user) -> dict: counts shown in the navigation bar (worklist, notify)
 - me_fields(user) -> dict: extra fields of GET /api/me (worklist, notify)
 - project_detail(project) -> dict: extra parts of a project's detail (worklist: its open tasks)

@@ -3,7 +3,7 @@
 The accounts area fills in how users and tokens are looked up (`user_loader`, the `token_user`
 extension point); the core only knows that a user has a `username` and `groups`.
 """
-from flask import current_app, g, request
+from flask import current_app, g, has_app_context, request
 from flask_login import LoginManager, current_user
 
 from engine.errors import EngineError
@@ -40,7 +40,12 @@ def current_account():
 
 
 def actor_of(user):
-    return Actor(user.username, frozenset(user.groups))
+    """The engine's Actor of a user, with the people they stand in for today (委托/代理, the accounts area)."""
+    principals = ()
+    if has_app_context():
+        for lookup in extensions.get("actor_principals", current_app):
+            principals += tuple(lookup(user.username))
+    return Actor(user.username, frozenset(user.groups), principals=principals)
 
 
 def user_for_token(token):

@@ -1,6 +1,7 @@
 """Reminders, overdue warnings and 督办 notices addressed to the user's groups; read state per user."""
 from sqlalchemy import func, select
 
+from engine import roles
 from engine.db import db
 from engine.errors import Invalid
 from engine.models import Notification, NotificationRead
@@ -9,11 +10,13 @@ from ..core.paging import page_of
 from ..core.records import db_int
 from ..core.timefmt import iso, now_naive
 
-KIND_LABELS = {"reminder": "提醒", "overdue": "逾期", "supervise": "督办"}
+KIND_LABELS = {"reminder": "提醒", "overdue": "逾期", "supervise": "督办", "mention": "批注提及", "transfer": "转办",
+               "returned": "退回"}
 
 
 def _mine(user):
-    return Notification.group_code.in_(sorted(user.groups))
+    """Notices to the user's groups and to the user alone (user:<name>: 转办, 批注提及)."""
+    return Notification.group_code.in_(sorted(user.groups) + [roles.person_group(user.username)])
 
 
 def _unread(user):

@@ -5,9 +5,10 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 
 from engine import clock, registry, roles
 from engine.db import db
-from engine.errors import Invalid
+from engine.errors import EngineError, Invalid
 from engine.models import Instance, Submission, TaskIndex
 
+from ..accounts import services as accounts
 from ..core import formrender
 from ..core.models import Department
 from ..core.pages import int_arg, require_login, user
@@ -126,7 +127,20 @@ def detail(project_id):
     stage = info["stage"]
     return render_template("projects/detail.html", project=info, forms=forms, files=files,
                            stage_index=roles.STAGES.index(stage) if stage in roles.STAGES else len(roles.STAGES),
-                           instances=_instances(project.id))
+                           instances=_instances(project.id), comments=service.comments_of(project.id),
+                           comment_action=url_for("projects.comment", project_id=project.id), show_task=True)
+
+
+@bp.route("/projects/<int:project_id>/comments", methods=["POST"])
+def comment(project_id):
+    project = service.get_project(user(), project_id)
+    try:
+        service.add_comment(user(), project, request.form.get("body", ""))
+    except EngineError as exc:
+        flash(exc.message, "error")
+    else:
+        flash("批注已发表", "success")
+    return redirect(url_for("projects.detail", project_id=project.id) + "#comments")
 
 
 def _instance_of(submission_id):
@@ -190,6 +204,9 @@ def print_submission(project_id, submission_id):
         abort(404)
     schema = schema_for(sub.instance_id, sub.form) or {}
     task = db.session.get(TaskIndex, sub.task_id) if sub.task_id else None
+    people = accounts.people_of({sub.submitted_by})
+    by = people.get(sub.submitted_by, (sub.submitted_by, None))
     return render_template("projects/print.html", project=service.project_dict(project), sub=sub,
-                           task=task, title=form_title(schema, sub.form),
+                           task=task, title=form_title(schema, sub.form), by=by,
+                           comments=service.comments_of(project.id, sub.task_id) if sub.task_id else [],
                            html=formrender.render_view(schema, sub.data, file_label=file_label))

@@ -11,6 +11,7 @@ from engine.db import db
 from engine.errors import Forbidden, Invalid
 from engine.models import AuditEvent, Instance, Submission, TaskIndex
 
+from ..accounts import services as accounts
 from ..core import access, extensions
 from ..core.identity import actor_of
 from ..core.models import Department, Project
@@ -18,6 +19,7 @@ from ..core.paging import page_of
 from ..core.records import db_int
 from ..core.timefmt import iso, now_naive
 from ..oversight.services.inspections import sanction_variables
+from .comments import add as add_comment, listing as comments_of  # noqa: F401  (other areas' entry)
 
 LIFECYCLE_PROCESS = "lifecycle"  # overridable with app.config["EGOV_LIFECYCLE_PROCESS"] (tests)
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -37,7 +39,24 @@ EVENT_LABELS = {
     "suspend": "挂起流程", "resume": "恢复流程", "terminate": "终止流程", "retry": "重试故障",
     "incident": "发生故障", "edit_data": "修改流程数据", "migrate": "迁移版本",
     "complete_instance": "流程结束", "create_project": "创建项目", "upload": "上传文件",
+    "transfer": "转办", "send_back": "退回", "comment": "批注", "decision": "规则判定",
 }
+
+
+def _event_note(kind, payload, names):
+    """One line that says what an event did, in words (never the raw payload)."""
+    p = payload or {}
+    if kind == "transfer" and isinstance(p.get("to"), str):
+        return f"转给 {names.get(p['to'], p['to'])}：{p.get('note', '')}"
+    if kind == "send_back":
+        return f"退回至“{p.get('to_name', '')}”：{p.get('reason', '')}"
+    if kind == "decision":
+        rules = "、".join(f"第 {r.get('row')} 条" for r in p.get("rules", [])) or "无规则命中"
+        outputs = "，".join(f"{k}={v}" for k, v in (p.get("outputs") or {}).items())
+        return f"{p.get('decision_name', '')}（模型版本 {p.get('version_id')}）：{rules}{' → ' + outputs if outputs else ''}"
+    if kind in ("suspend", "resume", "terminate", "reassign") and p.get("reason"):
+        return f"原因：{p['reason']}"
+    return ""
 
 
 def _process_id():
@@ -224,10 +243,19 @@ def history(project_id):
         .order_by(AuditEvent.at, AuditEvent.id)).scalars().all()
     names = dict(db.session.execute(
         select(TaskIndex.id, TaskIndex.name).where(TaskIndex.project_id == project_id)).all())
-    return [{"id": e.id, "at": iso(e.at), "actor": e.actor, "kind": e.kind,
-             "label": EVENT_LABELS.get(e.kind, e.kind), "task_id": e.task_id,
-             "task_name": names.get(e.task_id), "instance_id": e.instance_id, "payload": e.payload}
-            for e in events]
+    named = [(e.payload or {}).get(k) for e in events for k in ("on_behalf_of", "to")]
+    people = accounts.display_names({e.actor for e in events if e.actor} | {n for n in named if isinstance(n, str)})
+    out = []
+    for e in events:
+        actor = people.get(e.actor, e.actor) if e.actor and e.actor != "system" else None
+        behalf = (e.payload or {}).get("on_behalf_of")
+        if actor and behalf:
+            actor = f"{actor} 代 {people.get(behalf, behalf)}"  # 委托/代理: who acted for whom
+        out.append({"id": e.id, "at": iso(e.at), "actor": e.actor, "actor_name": actor or "系统", "kind": e.kind,
+                    "label": EVENT_LABELS.get(e.kind, e.kind), "note": _event_note(e.kind, e.payload, people),
+                    "task_id": e.task_id, "task_name": names.get(e.task_id), "instance_id": e.instance_id,
+                    "payload": e.payload})
+    return out
 
 
 def submissions(project_id):

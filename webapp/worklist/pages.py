@@ -6,6 +6,7 @@ from engine.db import db
 from engine.errors import EngineError, Invalid
 from engine.models import Submission, TaskIndex
 
+from ..accounts.services import display_names
 from ..core import formrender
 from ..core.models import Project
 from ..core.pages import actor, require_login, user
@@ -13,7 +14,7 @@ from ..core.paging import page_args
 from ..core.taskspec import form_title, render_markdown, schema_for
 from ..files.services import file_label, samples_cover, store_for
 from ..oversight.services.performance import department_record
-from ..projects.services import get_project, project_dict
+from ..projects.services import add_comment, comments_of, get_project, project_dict
 from . import services as task_service
 
 bp = Blueprint("tasks", __name__, template_folder="templates")
@@ -134,6 +135,43 @@ def detail(task_id):
     return _page(task, schema, data, errors, instructions, status)
 
 
+@bp.route("/tasks/<task_id>/transfer", methods=["POST"])
+def transfer(task_id):
+    try:
+        task_service.transfer(user(), task_id, request.form.get("to", ""), request.form.get("note", ""))
+    except EngineError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("tasks.detail", task_id=task_id))
+    flash("已转办，同事将在待办中看到此事项及您的说明", "success")
+    return redirect(url_for("tasks.index"))
+
+
+@bp.route("/tasks/<task_id>/send-back", methods=["POST"])
+def send_back(task_id):
+    try:
+        reopened = task_service.send_back(user(), task_id, request.form.get("target", ""),
+                                          request.form.get("reason", ""))
+    except EngineError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("tasks.detail", task_id=task_id))
+    flash(f"已退回至“{reopened.name}”，办理部门将看到退回原因", "success")
+    return redirect(url_for("tasks.index"))
+
+
+@bp.route("/tasks/<task_id>/comments", methods=["POST"])
+def comment(task_id):
+    task = task_service.get_task_for(user(), task_id)
+    try:
+        if task.project_id is None:
+            raise Invalid("该事项不属于任何项目，不能批注")
+        add_comment(user(), get_project(user(), task.project_id), request.form.get("body", ""), task_id=task.id)
+    except EngineError as exc:
+        flash(exc.message, "error")
+    else:
+        flash("批注已发表", "success")
+    return redirect(url_for("tasks.detail", task_id=task_id) + "#comments")
+
+
 def _task_dict(task):
     return task_service.task_dict(task)
 
@@ -153,10 +191,12 @@ def _earlier_forms(task):
         return []
     rows = db.session.execute(db.select(Submission).filter_by(project_id=task.project_id, draft=False)
                               .where(Submission.task_id != task.id).order_by(Submission.id.desc())).scalars()
+    rows = list(rows)
+    names = display_names({row.submitted_by for row in rows})
     out = []
     for row in rows:
         schema = schema_for(row.instance_id, row.form) or {}
-        out.append({"id": row.id, "title": form_title(schema, row.form), "by": row.submitted_by,
+        out.append({"id": row.id, "title": form_title(schema, row.form), "by": names.get(row.submitted_by, row.submitted_by),
                     "at": row.submitted_at, "html": formrender.render_view(schema, row.data, file_label=file_label)})
     return out
 
@@ -176,12 +216,15 @@ def _department_record(task, me):
 def _page(task, schema, data, errors, instructions, status=200):
     me = actor()
     mine = me.may_work(task.group_code) or me.is_admin
-    claimed_by_other = bool(task.assignee and task.assignee != me.username)
+    claimed_by_other = bool(task.assignee and task.assignee != me.username and not me.stands_in_for(task.assignee))
     can_work = task.state == "ready" and mine and not claimed_by_other
     form_html = formrender.render_form(schema, data, errors, disabled=not can_work, file_label=file_label)
     return render_template(
         "worklist/detail.html", task=_task_dict(task), row=task, schema=schema, form_html=form_html, errors=errors,
         form_title=form_title(schema, task.form), instructions=instructions, project=_project(task),
         earlier=_earlier_forms(task), record=_department_record(task, me), can_work=can_work, mine=mine,
-        claimed_by_other=claimed_by_other,
-        has_example=bool(formrender.example_of(schema)), me=me.username), status
+        claimed_by_other=claimed_by_other, has_example=bool(formrender.example_of(schema)), me=me.username,
+        people=display_names({task.assignee, task.completed_by} - {None}),
+        comments=comments_of(task.project_id, task.id) if task.project_id else [],
+        comment_action=url_for("tasks.comment", task_id=task.id) if task.project_id else None,
+        **task_service.handover_context(user(), task)), status

@@ -1,7 +1,7 @@
 """The work queue (待办 / 已办) and the actions on one task, all read from the task index."""
 from sqlalchemy import func, or_, select, union
 
-from engine import clock, registry, runtime, workcalendar
+from engine import clock, registry, roles, runtime, workcalendar
 from engine.db import db
 from engine.errors import Invalid, NotFound
 from engine.models import Instance, Submission, TaskIndex
@@ -11,14 +11,24 @@ from ..core.models import Project
 from ..core.paging import page_of
 from ..core.records import db_int
 from ..core.timefmt import iso, now_naive
+from ..accounts import services as accounts
 from ..files import services as files
 
 SOON_WORKDAYS = 5  # a deadline this many working days away shows as 临期 (SPEC §7 reminder)
 
 
+def _reach(user):
+    """(groups, usernames) whose open tasks reach the user: their own, and those of whom they stand in for."""
+    groups, names = set(user.groups), {user.username}
+    for principal, principal_groups in actor_of(user).principals:
+        names.add(principal)
+        groups |= set(principal_groups) | {roles.person_group(principal)}
+    return sorted(groups), sorted(names)
+
+
 def _visible(user):
-    groups = sorted(user.groups)
-    return or_(TaskIndex.group_code.in_(groups), TaskIndex.assignee == user.username)
+    groups, names = _reach(user)
+    return or_(TaskIndex.group_code.in_(groups), TaskIndex.assignee.in_(names))
 
 
 def _soon_limit():
@@ -70,7 +80,8 @@ def _ready_page(user, where, page, per_page):
     One OR over the groups would make the database collect and sort every open task of the user first.
     """
     upto = page * per_page
-    branches = [TaskIndex.group_code == g for g in sorted(user.groups)] + [TaskIndex.assignee == user.username]
+    groups, names = _reach(user)
+    branches = [TaskIndex.group_code == g for g in groups] + [TaskIndex.assignee == n for n in names]
     heads = [select(TaskIndex.id).where(TaskIndex.state == "ready", branch, *where).order_by(*READY_ORDER)
              .limit(upto).subquery() for branch in branches]
     candidates = union(*[select(head.c.id) for head in heads])
@@ -147,13 +158,15 @@ def task_dicts(tasks):
     ids = {t.project_id for t in tasks if t.project_id is not None}
     projects = {p.id: p for p in db.session.execute(select(Project).where(Project.id.in_(ids))).scalars()} if ids else {}
     now, limit = now_naive(), _soon_limit()
-    return [task_dict(t, projects.get(t.project_id), now, limit) for t in tasks]
+    names = accounts.display_names({t.assignee for t in tasks if t.assignee})
+    return [{**task_dict(t, projects.get(t.project_id), now, limit), "assignee_name": names.get(t.assignee, t.assignee)}
+            for t in tasks]
 
 
 def may_see_task(user, task):
-    groups = user.groups
-    return (task.group_code in groups or "admin" in groups
-            or user.username in (task.assignee, task.completed_by))
+    groups, names = _reach(user)
+    return (task.group_code in groups or "admin" in user.groups
+            or user.username == task.completed_by or task.assignee in names)
 
 
 def get_task_for(user, task_id):
@@ -236,3 +249,46 @@ def project_open_tasks(project):
         .order_by(TaskIndex.due_at.is_(None), TaskIndex.due_at, TaskIndex.created_at)).scalars().all()
     tasks = [task_dict(t, project=project) for t in rows]
     return {"tasks": tasks, "overdue": any(t["overdue"] for t in tasks)}
+
+
+# ---------------------------------------------------------------- 转办, 退回, and why a task came back
+
+def transfer(user, task_id, to_username, note):
+    """转办: hand a claimed task to a colleague who works the same lane."""
+    get_task_for(user, task_id)
+    colleague = accounts.user_named(to_username) if isinstance(to_username, str) else None
+    if colleague is None or not colleague.active:
+        raise Invalid("请选择接办的同事", fields={"to": "无此用户"})
+    return runtime.transfer_task(task_id, colleague.username, colleague.groups, note, actor_of(user))
+
+
+def send_back(user, task_id, target_task_id, reason):
+    """退回: reopen an earlier step of the same instance and stage, with the reason."""
+    get_task_for(user, task_id)
+    return runtime.send_back(task_id, target_task_id, reason, actor_of(user))
+
+
+def handover_context(user, task):
+    """What the task page shows about hand-overs: why it came back, for whom the user acts, the choices."""
+    me = actor_of(user)
+    out = {"sent_back": None, "acting_for": None, "colleagues": [], "back_targets": []}
+    why = runtime.last_send_back(task.id) if task.state == "ready" else None
+    if why:
+        names = accounts.display_names({why["actor"], why.get("on_behalf_of")} - {None})
+        out["sent_back"] = {**why, "actor_name": names.get(why["actor"], why["actor"]),
+                            "on_behalf_name": names.get(why.get("on_behalf_of"), why.get("on_behalf_of"))}
+    if task.state != "ready" or not (me.may_work(task.group_code) or me.is_admin):
+        return out
+    principal = me.on_behalf_of(task.group_code, task.assignee)
+    if principal:
+        out["acting_for"] = accounts.display_names({principal}).get(principal, principal)
+    holds = task.assignee and (task.assignee == me.username or me.stands_in_for(task.assignee))
+    if holds:
+        members = [u for u, _ in accounts.group_members(task.group_code)
+                   if u not in (task.assignee, me.username)] if not task.group_code.startswith(roles.PERSON_PREFIX) else []
+        people = accounts.people_of(set(members))
+        out["colleagues"] = [{"username": u, "display_name": people.get(u, (u, None))[0],
+                              "department": people.get(u, (None, None))[1]} for u in members]
+    if not task.assignee or holds:
+        out["back_targets"] = runtime.send_back_targets(task.id)
+    return out
