@@ -154,3 +154,26 @@ def compare(ours, base):
     low, high = ratio_interval(ours, base)
     return {"ratio_p50": ratio, "ratio_low": low, "ratio_high": high, "ours_quartiles": quartiles(ours),
             "base_quartiles": quartiles(base), "n": len(ours)}
+
+
+def compare_unpaired(ours, base, rounds=1000):
+    """`compare` for sides that cannot run in pairs (two table sizes): each side resampled on its own."""
+    rng = random.Random(1)
+    ratios = sorted(statistics.median(rng.choices(ours, k=len(ours))) / statistics.median(rng.choices(base, k=len(base)))
+                    for _ in range(rounds))
+    return {"ratio_p50": statistics.median(ours) / statistics.median(base), "ratio_low": ratios[int(0.025 * rounds)],
+            "ratio_high": ratios[int(0.975 * rounds) - 1], "ours_quartiles": quartiles(ours),
+            "base_quartiles": quartiles(base), "n": len(ours)}
+
+
+def in_blocks(sizes, rounds, fill, measure, warmup=20):
+    """{size: [seconds]} for A/B figures over table sizes, which cannot share one table: the sizes take turns
+    in `rounds` blocks (A B A B ...), each block filled afresh by `fill(size)`, warmed up, then measured
+    by `measure(size)` (a list of seconds)."""
+    samples = {size: [] for size in sizes}
+    for _ in range(rounds):
+        for size in sizes:
+            fill(size)
+            measure(size, warmup)
+            samples[size].extend(measure(size, None))
+    return samples

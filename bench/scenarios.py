@@ -11,7 +11,8 @@ from engine import registry, runtime, timers
 from engine.db import db
 from engine.models import AuditEvent, Incident, Instance, Notification, Submission, TaskIndex
 
-from .baselines import WARMUP, DefaultStep, FairStep, bare_steps, compare, interleaved, spread_ms
+from .baselines import (WARMUP, DefaultStep, FairStep, bare_steps, compare, compare_unpaired, in_blocks,
+                        interleaved, spread_ms)
 
 MODEL = Path(__file__).resolve().parent / "model"
 REPO = MODEL.parent.parent
@@ -274,39 +275,48 @@ def time_worklist(runs):
 
 def scenario_worklist(app, quick):
     big = 2000 if quick else 10000
-    results = {}
-    for n in (10, big):
+
+    def fill(n):
         clear_instances()
         fill_worklist(n, departments=5 if n == 10 else 50)
-        results[n] = p50(time_worklist(200))
+
+    samples = in_blocks((10, big), 2 if quick else 3, fill, lambda n, warmup: time_worklist(warmup or 100))
     clear_instances()
-    ratio = results[big] / results[10]
-    ok = ratio <= 2 and results[big] <= 0.020
-    return row("worklist", f"待办查询（服务层）：{big} 个实例对比 10 个", ms(results[big]), ms(results[10]), ratio,
-               "≤ 2×, ≤ 20 ms", ok, "任务索引上按待办顺序建的索引，不反序列化任何流程")
+    c = compare_unpaired(samples[big], samples[10])
+    ok = c["ratio_p50"] <= 2 and p50(samples[big]) <= 0.020
+    return row("worklist", f"待办查询（服务层）：{big} 个实例对比 10 个", ms(p50(samples[big])), ms(p50(samples[10])),
+               c["ratio_p50"], "≤ 2×, ≤ 20 ms", ok,
+               f"任务索引上按待办顺序建的索引，不反序列化任何流程；两种规模轮流成块测量；{big} 个 {spread_ms(samples[big])}，"
+               f"10 个 {spread_ms(samples[10])}", spread=f"{c['ratio_low']:.2f}–{c['ratio_high']:.2f}×", **c)
 
 
 # ------------------------------------------------------------------ 4. timer sweep, 10 000 waiting vs 10
 
 def scenario_sweep(app, quick):
     big = 2000 if quick else 10000
-    results = {}
-    for n in (10, big):
+
+    def fill(n):
         clear_instances()
         [template] = start("timed", 1, project_id=1, owner_group="dept:gaj", data={"wake_on": "2099-01-01"})
         db.session.commit()
         clone_instances(template, n - 1)
+
+    def measure(n, warmup):
         samples = []
-        for _ in range(50):
+        for _ in range(warmup or 50):
             t0 = time.perf_counter()
             fired = timers.run_due()
             samples.append(time.perf_counter() - t0)
             assert fired == 0
-        results[n] = p50(samples)
+        return samples
+
+    samples = in_blocks((10, big), 2 if quick else 3, fill, measure)
     clear_instances()
-    ratio = results[big] / results[10]
-    return row("sweep", f"定时器扫描（无到期）：{big} 个等待实例对比 10 个", ms(results[big]), ms(results[10]), ratio,
-               "≤ 2×", ratio <= 2, "按 next_timer_at 索引查询")
+    c = compare_unpaired(samples[big], samples[10])
+    return row("sweep", f"定时器扫描（无到期）：{big} 个等待实例对比 10 个", ms(p50(samples[big])), ms(p50(samples[10])),
+               c["ratio_p50"], "≤ 2×", c["ratio_p50"] <= 2,
+               f"按 next_timer_at 索引查询；两种规模轮流成块测量；{big} 个 {spread_ms(samples[big])}，10 个 {spread_ms(samples[10])}",
+               spread=f"{c['ratio_low']:.2f}–{c['ratio_high']:.2f}×", **c)
 
 
 # ------------------------------------------------------------------ 5. 1 000 timers due at once
