@@ -24,7 +24,9 @@ _ROOT = Path(__file__).resolve().parents[2]
 
 class Worker:
     def __init__(self, memory_mb):
-        env = {**os.environ, "PYTHONPATH": str(_ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
+        # A bare environment: no DATABASE_URL, SECRET_KEY or mail password for code that got past the checks.
+        env = {"PYTHONPATH": str(_ROOT), "PYTHONDONTWRITEBYTECODE": "1", "LANG": "C.UTF-8",
+               "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
         self.memory_mb = memory_mb
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "engine.sandbox.worker", str(memory_mb)], cwd=_ROOT, env=env,

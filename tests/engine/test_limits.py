@@ -176,3 +176,16 @@ def test_only_provably_cheap_expressions_skip_the_worker():
     for costly in ("sum(range(n)) > 0", "'a' * n", "round(5, -n)", "[x for x in items]", "2 ** n",
                    "f'{x:>{w}}'", "'%*d' % (n, 1)", "a + a + a + a + a + a", "any(items)"):
         assert not is_cheap(costly), costly
+
+
+def test_a_worker_holds_no_secrets_of_its_parent(monkeypatch):
+    from engine.sandbox.pool import Worker
+
+    monkeypatch.setenv("SECRET_KEY", "do-not-leak")
+    worker = Worker(64)
+    try:
+        with open(f"/proc/{worker.proc.pid}/environ", "rb") as env:
+            seen = env.read()
+        assert b"do-not-leak" not in seen and b"DATABASE_URL" not in seen and b"PYTHONPATH" in seen
+    finally:
+        worker.close()
