@@ -8,12 +8,18 @@ if [ "${EGOV_ENV:-development}" != "production" ]; then
   .venv/bin/flask --app webapp seed-demo
 fi
 
+if [ "${EGOV_ENV:-development}" = "production" ]; then
+  # /metrics adds up the counters of every gunicorn worker and the scheduler (prometheus_client multiprocess)
+  export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-$PWD/instance/prometheus}"
+  rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+fi
+
 .venv/bin/flask --app webapp scheduler &
 scheduler=$!
 trap 'kill $scheduler 2>/dev/null || true' EXIT INT TERM
 
 if [ "${EGOV_ENV:-development}" = "production" ]; then
-  .venv/bin/gunicorn --bind 127.0.0.1:5000 --workers 4 'webapp:create_app()'
+  .venv/bin/gunicorn --config scripts/gunicorn.conf.py --bind 127.0.0.1:5000 --workers 4 'webapp:create_app()'
 else
   .venv/bin/flask --app webapp run --host 127.0.0.1 --port 5000
 fi
