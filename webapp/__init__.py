@@ -18,7 +18,7 @@ from .core.cli import register_cli
 migrate = Migrate()
 
 # In dependency order: an area may use the services of the areas before it, never of those after it.
-AREAS = ("accounts", "notify", "files", "oversight", "projects", "worklist", "modeler", "cockpit")
+AREAS = ("accounts", "notify", "files", "oversight", "projects", "worklist", "modeler", "cockpit", "ops")
 
 
 def create_app(overrides=None):

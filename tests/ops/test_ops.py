@@ -199,3 +199,18 @@ def test_the_scheduler_writes_a_heartbeat_and_a_json_sweep_line(app, deployed, c
     [line] = [rec for rec in caplog.records if getattr(rec, "event", None) == "sweep"]
     assert line.scheduler == heartbeat.process_id() and line.fired == 0 and hasattr(line, "lateness_ms")
     assert heartbeat.any_alive(heartbeat.wall_now())
+
+
+def test_the_cockpit_shows_each_scheduler_and_turns_red_when_none_swept_for_a_minute(app, deployed, users):
+    admin = app.test_client()
+    assert admin.post("/login", data={"username": "admin", "password": PASSWORD}).status_code in (302, 303)
+    empty = admin.get("/admin/schedulers").get_data(as_text=True)
+    assert "尚无调度进程运行过" in empty and "flash-error" in empty and 'badge badge-red' in empty
+    beat()
+    page = admin.get("/admin/schedulers").get_data(as_text=True)
+    assert "test:1" in page and "运行中" in page and "定时器调度正常" in page
+    assert 'badge badge-red' not in admin.get("/admin/").get_data(as_text=True)
+    beat(age_seconds=90)
+    page = admin.get("/admin/schedulers").get_data(as_text=True)
+    assert "已停止" in page and "90 秒" in page and "没有调度进程在一分钟内完成扫描" in page
+    assert 'badge badge-red' in admin.get("/admin/").get_data(as_text=True)  # every cockpit page's tab bar

@@ -15,6 +15,7 @@ from ..core.pages import int_arg, require
 from ..core.pages import user as signed_in
 from ..core.paging import page_args
 from ..modeler import services as modeler
+from . import schedulers
 from . import services as svc
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -22,6 +23,12 @@ FILTER_KEYS = ("state", "stage", "department", "version", "process", "overdue", 
 
 
 bp.before_request(require(svc.may_monitor))
+
+
+@bp.context_processor
+def _scheduler_alive():
+    """Every cockpit page's tab bar turns red when no scheduler swept within a minute."""
+    return {"scheduler_alive": schedulers.any_alive()}
 
 
 def _departments():
@@ -151,6 +158,11 @@ def incident_retry(incident_id):
     else:
         flash(f"重试后仍然出错：{incident.error.splitlines()[0]}", "error")
     return _back(incident.instance_id)
+
+
+@bp.get("/schedulers")
+def scheduler_list():
+    return render_template("cockpit/schedulers.html", status=schedulers.status())
 
 
 @bp.get("/models")

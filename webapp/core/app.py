@@ -10,7 +10,7 @@ from werkzeug.routing import IntegerConverter
 
 from engine.db import INT_MAX
 
-from . import templating
+from . import logs, templating
 from .api import bp as api_bp
 from .api import refuse_nul
 from .errors import register_errors
@@ -56,7 +56,8 @@ def tune_sqlite(engine):
 
 
 def install_web(app):
-    """Sign-in, CSRF, error answers and template helpers; the areas come next."""
+    """Request ids and JSON logs, sign-in, CSRF, error answers and template helpers; the areas come next."""
+    logs.install(app)
     login_manager.init_app(app)
     csrf.init_app(app)
     csrf.exempt(api_bp)  # the API checks CSRF itself, for cookie-authenticated writes only

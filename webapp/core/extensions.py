@@ -8,6 +8,7 @@ Points in use (name: what each registered callable does):
 - me_fields(user) -> dict: extra fields of GET /api/me (worklist, notify)
 - project_detail(project) -> dict: extra parts of a project's detail (worklist: its open tasks)
 - sweep() : run after each timer sweep of the scheduler (notify: mail)
+- sweep_stats(stats) : read a sweep's engine.timers.SweepStats (ops: metrics)
 - periodic_job: (job(app), minutes), a scheduler job (oversight: the monthly bulletin)
 - demo_seed() -> int: extra demo data of `flask seed-demo`, returns how many rows it added (files)
 """

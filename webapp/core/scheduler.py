@@ -2,27 +2,32 @@
 
 Any number of these may run side by side (timers.run_due claims rows); one that was down fires what
 fell due meanwhile on its first poll. The areas add work through extension points: `sweep` runs after
-each timer sweep (notify: mail), `periodic_job` adds a job of its own (oversight: the monthly bulletin).
+each timer sweep (notify: mail), `sweep_stats(stats)` reads what a sweep did (ops: metrics),
+`periodic_job` adds a job of its own (oversight: the monthly bulletin). After every sweep the process
+writes its heartbeat row (the cockpit and /readyz read it) and one JSON log line.
 """
 import logging
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from engine import timers
+from engine import heartbeat, timers
+from engine.db import db
 
-from . import extensions
+from . import extensions, logs
 
 log = logging.getLogger("egov.scheduler")
+STARTED = heartbeat.wall_now()
 
 
 def sweep(app):
     with app.app_context():
+        stats, error = timers.SweepStats(), None
         try:
-            fired = timers.run_due()
-            if fired:
-                log.info("fired timers of %d instances", fired)
-        except Exception:  # keep polling; the next sweep tries again
+            timers.run_due(stats=stats)
+        except Exception as exc:  # keep polling; the next sweep tries again
             log.exception("timer sweep failed")
+            error = f"{type(exc).__name__}: {exc}"
+        _report(app, stats, error)
         for step in extensions.get("sweep", app):
             try:
                 step()
@@ -30,9 +35,27 @@ def sweep(app):
                 log.exception("%s failed after the timer sweep", getattr(step, "__qualname__", step))
 
 
+def _report(app, stats, error):
+    """The heartbeat row, the sweep's JSON line and the areas' readers of its figures; none stops the loop."""
+    row = None
+    try:
+        row = heartbeat.beat(stats, STARTED, error)
+    except Exception:  # the database is away: the log line still goes out
+        log.exception("writing the scheduler heartbeat failed")
+        db.session.rollback()
+    log.info("sweep", extra={
+        "event": "sweep", "scheduler": heartbeat.process_id(), "fired": stats.fired, "failures": stats.failures,
+        "lateness_ms": int(stats.max_lateness * 1000), "ms": round(stats.seconds * 1000, 1),
+        "backlog": row.backlog if row is not None else None, "error": error})
+    for reader in extensions.get("sweep_stats", app):
+        try:
+            reader(stats)
+        except Exception:
+            log.exception("%s failed after the timer sweep", getattr(reader, "__qualname__", reader))
+
+
 def run_forever(app, interval):
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per sweep
+    logs.configure()  # JSON lines, one per sweep
     scheduler = BlockingScheduler(timezone="UTC")
     scheduler.add_job(sweep, "interval", seconds=interval, args=[app], max_instances=1, coalesce=True)
     jobs = extensions.get("periodic_job", app)

@@ -1,17 +1,22 @@
-"""Operators' area: /healthz, /readyz, /metrics, and the request metrics; JSON request logs come from
-the kernel (core/logs.py). Nothing else in the app depends on this area."""
+"""Operators' area: /healthz, /readyz, /metrics and what feeds them; JSON request logs with request ids
+come from the kernel (core/logs.py). No other area depends on this one."""
 import time
 
 from flask import g, request
 
 from engine import scripting
+from engine.sandbox.pool import pool
 
+from ..core import extensions
 from . import access, endpoints, metrics
 
 
 def init_app(app):
     app.config.setdefault("OPS_ALLOW", access.allowed_networks())
     app.register_blueprint(endpoints.bp)
+    extensions.add(app, "sweep_stats", metrics.observe_sweep)
+    if not app.testing:
+        pool.warm()  # the first script of this process need not wait for a worker to start
     if metrics.observe_limit_hit not in scripting.limit_listeners:
         scripting.limit_listeners.append(metrics.observe_limit_hit)
 

@@ -1,17 +1,17 @@
 """GET /healthz, /readyz, /metrics for load balancers, orchestrators and Prometheus (README: 运维接口)."""
-from flask import Blueprint, Response, current_app, g, jsonify, request
-from flask_login import current_user
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from engine import clock
 
+from ..core.identity import current_account
 from . import access, health, metrics
 
 bp = Blueprint("ops", __name__)
 
 
 def _is_admin():
-    user = g.get("api_user") or current_user
-    return bool(getattr(user, "is_authenticated", False) and "admin" in (getattr(user, "groups", None) or ()))
+    user = current_account()
+    return user is not None and "admin" in (user.groups or ())
 
 
 @bp.before_request

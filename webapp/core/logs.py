@@ -21,16 +21,33 @@ request_log = logging.getLogger("egov.request")
 
 
 class RequestContext(logging.Filter):
-    """Adds the request id (and nothing else) to every record logged while a request runs."""
+    """Adds the request id to every record logged while a request runs (installed as the record factory,
+    so every handler sees it, the test's and a syslog forwarder's too)."""
 
     def filter(self, record):
-        if has_request_context() and not hasattr(record, "request_id"):
-            record.request_id = g.get("request_id")
+        if not hasattr(record, "request_id"):
+            record.request_id = g.get("request_id") if has_request_context() else None
         return True
+
+
+def _install_record_factory():
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "_egov_request_ids", False):
+        return
+    context = RequestContext()
+
+    def factory(*args, **kwargs):
+        record = previous(*args, **kwargs)
+        context.filter(record)
+        return record
+
+    factory._egov_request_ids = True
+    logging.setLogRecordFactory(factory)
 
 
 def configure(force=False):
     """JSON lines on stderr for the egov loggers and Flask's; once per process."""
+    _install_record_factory()
     root = logging.getLogger()
     if getattr(root, "_egov_configured", False) and not force:
         return
@@ -42,7 +59,6 @@ def configure(force=False):
             "%(asctime)s %(levelname)s %(name)s %(message)s",
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
             json_ensure_ascii=False))
-    handler.addFilter(RequestContext())
     root.handlers = [handler]
     root.setLevel(logging.INFO)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # our request line replaces its access line
@@ -75,7 +91,7 @@ def _finish(response):
     route = request.url_rule.rule if request.url_rule is not None else "(no route)"
     g.request_seconds, g.request_route = seconds, route
     request_log.info("request", extra={
-        "event": "request", "request_id": request_id, "user": _user(), "method": request.method,
+        "event": "request", "user": _user(), "method": request.method,
         "route": route, "path": request.path[:300], "status": response.status_code,
         "ms": round(seconds * 1000, 1), "remote": request.remote_addr})
     return response
