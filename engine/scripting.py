@@ -61,7 +61,7 @@ def collect_outbox():
     its scripts together the wall-clock limit."""
     box = []
     token = _outbox.set(box)
-    deadline = _step_deadline.set(time.monotonic() + limits.current.wall_seconds)
+    deadline = _step_deadline.set([time.monotonic() + limits.current.wall_seconds])  # a list: extended in place
     try:
         yield box
     finally:
@@ -135,7 +135,14 @@ def _data_only(context):
 def _timeout():
     deadline = _step_deadline.get()
     wall = limits.current.wall_seconds
-    return wall if deadline is None else min(wall, deadline - time.monotonic())
+    return wall if deadline is None else min(wall, deadline[0] - time.monotonic())
+
+
+def _started_worker(seconds):
+    """Time spent waiting for a worker to start is not the step's scripts' time."""
+    deadline = _step_deadline.get()
+    if deadline is not None:
+        deadline[0] += seconds
 
 
 def _run_isolated(op, source, data, external, extra_globals):
@@ -151,7 +158,7 @@ def _run_isolated(op, source, data, external, extra_globals):
             "now": clock.now().isoformat(),
             "overrides": [[day.isoformat(), flag] for day, flag in workcalendar._overrides().items()],
         }
-        answer = pool.run(request, timeout, settings)
+        answer = pool.run(request, timeout, settings, on_start=_started_worker)
     except limits.LimitHit as hit:
         for listener in limit_listeners:
             listener(hit.kind)

@@ -28,6 +28,7 @@ class Worker:
         env = {"PYTHONPATH": str(_ROOT), "PYTHONDONTWRITEBYTECODE": "1", "LANG": "C.UTF-8",
                "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
         self.memory_mb = memory_mb
+        self.fresh = True  # not yet used: the caller waited for it to start
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "engine.sandbox.worker", str(memory_mb)], cwd=_ROOT, env=env,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, close_fds=True)
@@ -95,9 +96,14 @@ class Pool:
                 return
         worker.close()
 
-    def run(self, request, timeout, settings):
-        """The worker's answer to `request`; LimitHit past a limit. `timeout` excludes starting a worker."""
+    def run(self, request, timeout, settings, on_start=None):
+        """The worker's answer to `request`; LimitHit past a limit. `timeout` excludes starting a worker;
+        `on_start(seconds)` is told how long starting one took, if one had to start."""
+        began = time.monotonic()
         worker = self._take(settings.memory_mb)
+        if on_start is not None and worker.fresh:
+            on_start(time.monotonic() - began)
+        worker.fresh = False
         deadline = time.monotonic() + max(timeout, 0.001)
         try:
             wire.send(worker.to_worker, {**request, "cpu": settings.cpu_seconds})
@@ -129,7 +135,9 @@ class Pool:
 
         def start():
             try:
-                self._give(Worker(memory_mb))
+                worker = Worker(memory_mb)
+                worker.fresh = False  # started ahead: nobody waited for it
+                self._give(worker)
                 self.started += 1
             except Exception:  # the next call starts one itself and reports what fails
                 pass

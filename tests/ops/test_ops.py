@@ -121,7 +121,7 @@ def test_metrics_counters_move(app, db, users, actor):
     client = app.test_client()
     before = _scrape(client)
     client.get("/healthz")
-    previous = limits.configure(cpu_seconds=1, wall_seconds=1.0, memory_mb=128)
+    previous = limits.configure(cpu_seconds=1, wall_seconds=2.0, memory_mb=128)
     try:
         with runtime.unit_of_work():
             stuck = runtime.start_instance("bounded", data={"mode": "c", "n": 10 ** 12})  # an incident

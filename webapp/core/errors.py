@@ -4,7 +4,7 @@ stack trace. The session is rolled back first, so a rejected request keeps nothi
 """
 import logging
 
-from flask import current_app, g, jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from jinja2 import TemplateNotFound
 from markupsafe import escape
@@ -50,8 +50,6 @@ def wants_json():
 def error_response(status, code, message, fields=None, extra=None):
     if wants_json():
         body = {"error": code, "message": message, "fields": fields or {}, **(extra or {})}
-        if g.get("request_id"):
-            body.setdefault("request_id", g.request_id)  # to quote when asking for help
         response = jsonify(body)
         response.status_code = status
         if status == 401:
