@@ -155,6 +155,8 @@ def _validate(files):
         dmncheck.check(parser, model, problems)
     if not problems:
         _check_serializable(model, problems)
+    if not problems:
+        _check_startable(model, problems)
     if not model.processes and not problems:
         problems.add(None, "模型中没有可执行的流程（isExecutable=\"true\"）")
     return problems, model
@@ -177,6 +179,22 @@ def _refuse_unsupported(name, root, problems):
             problems.add(name, message.format(name=el.get("name") or element or local), element, el.sourceline)
             found = True
     return found
+
+
+def _check_startable(model, problems):
+    """Each process must be able to start: SpiffWorkflow predicts the whole path when a workflow is made, and a
+    loop that returns to a task without a gateway predicts forever (RecursionError at the first start)."""
+    from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+
+    for process_id, (spec, subs, source) in model.processes.items():
+        try:
+            BpmnWorkflow(spec, subs)
+        except RecursionError:
+            problems.add(source, f"流程 {process_id} 无法启动：存在不经网关直接回到前面步骤的回环；"
+                                 "请让回退的连线经过一个排他网关", process_id, model.lines.get((source, process_id)))
+        except Exception as exc:
+            problems.add(source, f"流程 {process_id} 无法启动：{type(exc).__name__}：{str(exc)[:200]}",
+                         process_id, model.lines.get((source, process_id)))
 
 
 def _check_serializable(model, problems):

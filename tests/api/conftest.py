@@ -2,7 +2,7 @@
 import pytest
 from werkzeug.security import generate_password_hash
 
-from webapp.accounts.cli import DEMO_USERS, DEPARTMENTS
+from webapp.accounts.cli import DEMO_USERS, DEPARTMENTS, EXPERT_SPECIALTIES
 
 PASSWORD = "demo-pass-2026"
 _HASH = {}
@@ -27,7 +27,8 @@ def users(db):
             db.session.add(Department(code=code, name=name))
         db.session.flush()
         for username, display, dept, groups in DEMO_USERS:
-            user = User(username=username, display_name=display, department_code=dept, password_hash=_fast_hash())
+            user = User(username=username, display_name=display, department_code=dept, password_hash=_fast_hash(),
+                        specialty=EXPERT_SPECIALTIES.get(username))
             db.session.add(user)
             db.session.flush()
             user.set_groups(groups)

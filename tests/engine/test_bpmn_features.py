@@ -217,3 +217,15 @@ def test_progress_files_each_step_under_its_diagram_with_instance_counts(db, act
     marks = states["files"]["bpmn/mi_call.bpmn"]
     assert {"mic_call", "mics_check"} <= set(marks["active"]) and marks["counts"] == {"mics_check": 2}
     assert {"mic_start", "mics_start"} <= set(marks["completed"])
+
+
+def test_a_loop_back_without_a_gateway_is_refused_at_deploy(db):
+    """SpiffWorkflow predicts such a loop forever when the workflow is made: refused, not a 500 at start."""
+    files = files_of("reopen")
+    text = files["bpmn/reopen.bpmn"]
+    text = text.replace('<bpmn:incoming>reopen_f1</bpmn:incoming><bpmn:outgoing>reopen_f2</bpmn:outgoing>',
+                        '<bpmn:incoming>reopen_f1</bpmn:incoming><bpmn:incoming>reopen_f3</bpmn:incoming>'
+                        '<bpmn:outgoing>reopen_f2</bpmn:outgoing>')
+    text = text.replace('sourceRef="reopen_wait" targetRef="reopen_revise"', 'sourceRef="reopen_wait" targetRef="reopen_declare"')
+    problems, _ = registry.validate({**files, "bpmn/reopen.bpmn": text})
+    assert [(p["element_id"], "回环" in p["message"]) for p in problems] == [("reopen", True)]

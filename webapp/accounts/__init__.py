@@ -11,7 +11,10 @@ from . import api, cli, delegation, delegation_pages, models, pages, services  #
 
 
 def init_app(app):
+    from engine import options
+
     login_manager.user_loader(services.load_user)
+    options.register("experts", services.expert_choices)  # form fields choosing from the expert pool
     extensions.add(app, "token_user", services.user_for_token)
     extensions.add(app, "actor_principals", delegation.principals_of)
     app.register_blueprint(delegation_pages.bp)

@@ -31,9 +31,16 @@ DEMO_USERS = [
     ("szf", "市政府 办公室", None, ["szf"]),
     ("expert1", "评审专家 一", None, ["expert"]),
     ("expert2", "评审专家 二", None, ["expert"]),
+    ("expert3", "评审专家 三", None, ["expert"]),
+    ("expert4", "评审专家 四", None, ["expert"]),
+    ("expert5", "评审专家 五", None, ["expert"]),
     ("analyst", "业务分析员", None, ["analyst"]),
     ("admin", "系统管理员", None, ["admin"]),
 ]
+
+# The demo expert pool: a panel of three or more picks from five, each with a specialty (专业方向).
+EXPERT_SPECIALTIES = {"expert1": "软件工程", "expert2": "网络安全", "expert3": "数据治理",
+                      "expert4": "政务云与基础设施", "expert5": "投资评审"}
 
 
 @click.command("seed-demo", help="创建演示部门与每个角色一个演示用户（仅限非生产环境）")
@@ -54,5 +61,7 @@ def seed_demo():
                 db.session.add(user)
                 db.session.flush()
             user.set_groups(groups)
+            if username in EXPERT_SPECIALTIES and not user.specialty:
+                user.specialty = EXPERT_SPECIALTIES[username]
         samples = sum(seed() for seed in extensions.get("demo_seed", current_app))  # the files area: 示例附件
     click.echo(f"演示数据已就绪：{len(DEMO_USERS)} 个用户，{len(DEPARTMENTS)} 个部门，新增示例附件 {samples} 个")

@@ -19,6 +19,7 @@ class User(UserMixin, db.Model):
     password_hash = db.Column(db.String(256), nullable=False)
     department_code = db.Column(db.String(32), db.ForeignKey("department.code"))
     email = db.Column(db.String(200))
+    specialty = db.Column(db.String(64))  # 专业方向 of an expert: panels pick from the pool by it
     active = db.Column(db.Boolean, nullable=False, default=True)
     failed_logins = db.Column(db.Integer, nullable=False, default=0)
     locked_until = db.Column(db.DateTime)

@@ -174,6 +174,16 @@ def people_of(usernames):
     return {username: (display, dept) for username, display, dept in rows}
 
 
+def expert_choices(specialty, context):
+    """The expert pool (x-options "experts[:<专业>]"): active users of group `expert`, as (username, label)."""
+    query = (db.select(User.username, User.display_name, User.specialty)
+             .join(user_groups, user_groups.c.user_id == User.id)
+             .where(user_groups.c.group_code == "expert", User.active.is_(True)).order_by(User.username))
+    if specialty:
+        query = query.where(User.specialty == specialty)
+    return [(name, f"{display}（{field}）" if field else display) for name, display, field in db.session.execute(query)]
+
+
 def user_named(username):
     """The user with this login name, or None."""
     return db.session.execute(db.select(User).filter_by(username=username)).scalar()

@@ -11,7 +11,7 @@ from collections import Counter
 from sqlalchemy import and_, exists, func, not_, or_, select
 from SpiffWorkflow.util.task import TaskState
 
-from engine import migration, registry, roles, runtime
+from engine import migration, progress, registry, roles, runtime
 from engine.db import db
 from engine.errors import Conflict, EngineError, Invalid, NotFound
 from engine.models import AuditEvent, Incident, Instance, TaskIndex
@@ -198,8 +198,17 @@ def overlays(row):
     for (bpmn_id,) in db.session.execute(select(Incident.bpmn_id).filter_by(instance_id=row.id, status="open")):
         if bpmn_id:
             failed.add(bpmn_id)
+    counts = {k: n for k, n in done.items() if n > 1}
+    try:  # the stage diagrams the instance runs in, and how many instances of a multi-instance step are open
+        states = progress.diagram_states(row)
+    except Exception:
+        states = {"top": None, "current": None, "files": {}}
+    own = states["files"].get(states["top"], {})
+    counts.update(own.get("counts", {}))
+    diagrams = [{"file": file, "current": file == states["current"], "xml": registry.file_text(row.version_id, file),
+                 **marks} for file, marks in sorted(states["files"].items()) if file != states["top"]]
     return {"completed": sorted(done), "active": sorted(active - failed), "incident": sorted(failed),
-            "counts": {k: n for k, n in done.items() if n > 1}}
+            "counts": counts, "diagrams": diagrams}
 
 
 def instance_work(row):

@@ -93,6 +93,20 @@ def plan_report_xlsx():
     return _xlsx(excel.plan_xlsx(data), f"{data['year']}年度电子政务项目建设计划.xlsx")
 
 
+@bp.get("/reports/assessment")
+def assessment_report():
+    """电子政务工作考核 of a year, per department (a department sees its own line)."""
+    year = _year()
+    return {"year": year, "items": reports.yearly_assessment(year, reports.scope(user()))}
+
+
+@bp.get("/reports/assessment.xlsx")
+def assessment_report_xlsx():
+    year = _year()
+    rows = reports.yearly_assessment(year, reports.scope(user()))
+    return _xlsx(reports.assessment_xlsx(year, rows).getvalue(), f"{year}年度电子政务工作考核.xlsx")
+
+
 @bp.get("/reports/funds")
 def funds_report():
     year = request.args.get("year")
@@ -147,6 +161,10 @@ add_paths({
     "/api/reports/dashboard": {"get": operation("驾驶舱（市数管局、领导）", "reports", OBJ, errors=("401", "403"))},
     "/api/reports/plan": {"get": operation("年度建设计划", "reports", OBJ, params=YEAR, errors=("400", "401", "403"))},
     "/api/reports/plan.xlsx": {"get": {**operation("年度建设计划 Excel", "reports", params=YEAR), "responses": XLSX_OK}},
+    "/api/reports/assessment": {"get": operation("年度电子政务工作考核（按部门：进度表按时报送、预算执行、督查结果、处理措施）",
+                                                 "reports", OBJ, params=YEAR, errors=("400", "401", "403"))},
+    "/api/reports/assessment.xlsx": {"get": {**operation("年度电子政务工作考核 Excel", "reports", params=YEAR),
+                                             "responses": XLSX_OK}},
     "/api/reports/funds": {"get": operation("资金：批复、合同、拨付与预算执行", "reports", OBJ, params=YEAR,
                                       errors=("400", "401", "403"))},
     "/api/reports/assets": {"get": operation("资产台账", "reports", LIST, errors=("401", "403"))},

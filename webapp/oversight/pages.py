@@ -275,6 +275,16 @@ def decide_asset_change(change_id):
                 "已审批资产变更申请", url_for("oversight.assets"))
 
 
+@bp.get("/assessment")
+def assessment():
+    """年度电子政务工作考核, per department (a department sees its own line)."""
+    year = int_arg(request.args, "year") or clock.today().year
+    if not 2000 <= year <= 2100:
+        year = clock.today().year
+    return render_template("oversight/assessment.html", year=year,
+                           items=reports.yearly_assessment(year, reports.scope(_user())))
+
+
 @bp.get("/performance")
 def performance():
     items = reports.performance(reports.scope(_user()))

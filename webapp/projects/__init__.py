@@ -9,4 +9,8 @@ from . import api, pages, services  # noqa: F401  (api adds its routes to the AP
 
 
 def init_app(app):
+    from engine import options, runtime
+
     app.register_blueprint(pages.bp)
+    runtime.on_variables_changed(services.follow_build_year)
+    options.register("waiting_projects", services.waiting_project_choices)

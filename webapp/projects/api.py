@@ -25,10 +25,21 @@ def list_projects():
 
 @bp.get("/projects/<int:project_id>")
 def get_project(project_id):
-    return projects.project_dict(projects.get_project(user(), project_id), detail=True)
+    account = user()
+    return projects.project_dict(projects.get_project(account, project_id), detail=True, viewer=account)
+
+
+@bp.post("/projects/<int:project_id>/declaration/reopen")
+def reopen_declaration(project_id):
+    """撤回修改申报 (the project's department, while the lifecycle waits for it)."""
+    account = user()
+    return projects.project_dict(projects.reopen_declaration(account, project_id), detail=True, viewer=account)
 
 
 add_paths({
+    "/api/projects/{project_id}/declaration/reopen": {"post": operation(
+        "撤回修改已提交的申报（本部门，6月30日前、预审开始前）", "projects", REF("ProjectDetail"),
+        params=[path_param("project_id")], errors=("401", "403", "404", "409"))},
     "/api/projects": {
         "post": operation("新建项目并启动全流程（部门用户）", "projects", REF("Project"), "201",
                     body={"type": "object", "required": ["name", "build_year"], "properties": {

@@ -3,7 +3,7 @@ from io import BytesIO
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 
-from engine import clock, registry, roles
+from engine import clock, progress, registry, roles
 from engine.db import db
 from engine.errors import EngineError, Invalid
 from engine.models import Instance, Submission, TaskIndex
@@ -117,7 +117,7 @@ def new():
 @bp.route("/projects/<int:project_id>")
 def detail(project_id):
     project = service.get_project(user(), project_id)
-    info = service.project_dict(project, detail=True)
+    info = service.project_dict(project, detail=True, viewer=user())
     forms = []
     for sub in info["submissions"]:
         schema = schema_for(_instance_of(sub["id"]), sub["form"]) or {}
@@ -152,41 +152,49 @@ def _instances(project_id):
                               .order_by(Instance.id)).scalars().all()
 
 
+@bp.post("/projects/<int:project_id>/declaration/reopen")
+def reopen_declaration(project_id):
+    """撤回修改申报 from the project page."""
+    try:
+        service.reopen_declaration(user(), project_id)
+        flash("已撤回申报，请在待办中修改后重新提交（须在 6月30日 前）", "success")
+    except EngineError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("projects.detail", project_id=project_id))
+
+
 @bp.route("/projects/<int:project_id>/diagram.json")
 def diagram(project_id):
-    """The BPMN XML of the lifecycle instance's version, with completed and active steps."""
+    """One diagram of the project's instance with its completed, active and failed steps.
+
+    The stages are call activities with diagrams of their own: by default the diagram of the current
+    step; `?file=` picks another of the instance's diagrams (listed under `files`). `counts` gives the
+    open instances of a multi-instance step (a panel's experts).
+    """
     project = service.get_project(user(), project_id)
     instance_id = int_arg(request.args, "instance") or project.instance_id
     instance = db.session.get(Instance, instance_id) if instance_id else None
     if instance is None or instance.project_id != project.id:
         abort(404)
-    spec_row = db.session.execute(db.select(registry.ProcessSpec).filter_by(
-        version_id=instance.version_id, process_id=instance.process_id)).scalar()
-    if spec_row is None or not spec_row.source_file:
-        abort(404)
-    xml = registry.file_text(instance.version_id, spec_row.source_file)
-    tasks = db.session.execute(db.select(TaskIndex.bpmn_id, TaskIndex.state)
-                               .filter_by(instance_id=instance.id)).all()
-    completed = {b for b, s in tasks if s == "completed"} | _completed_nodes(instance)
-    active = sorted({b for b, s in tasks if s == "ready"})
-    return jsonify({"xml": xml, "process_id": instance.process_id, "version_id": instance.version_id,
-                    "completed": sorted(completed - set(active)), "active": active,
-                    "incident": _incident_ids(instance.id)})
-
-
-def _completed_nodes(instance):
-    """bpmn_ids of every finished flow node of the instance (events, gateways, scripts too)."""
+    specs = db.session.execute(db.select(registry.ProcessSpec.process_id, registry.ProcessSpec.source_file,
+                                         registry.ProcessSpec.name).filter_by(version_id=instance.version_id)).all()
+    names = {file: name for _, file, name in specs}
     try:
-        from SpiffWorkflow.util.task import TaskState
-
-        from engine.serialization import load_state
-
-        spec, subs = registry.load_specs(instance.version_id, instance.process_id)
-        wf = load_state(instance.state, spec, subs)
-        return {t.task_spec.bpmn_id for t in wf.get_tasks(state=TaskState.COMPLETED)
-                if getattr(t.task_spec, "bpmn_id", None)}
-    except Exception:  # the diagram still shows the user tasks from the index
-        return set()
+        states = progress.diagram_states(instance)
+    except Exception:  # a state that no longer loads: still show the instance's own diagram, unmarked
+        top = next((file for pid, file, _ in specs if pid == instance.process_id), None)
+        states = {"current": top, "top": top, "files": {}}
+    available = sorted(set(states["files"]) | ({states["top"]} if states["top"] else set()))
+    chosen = request.args.get("file") if request.args.get("file") in available else states["current"]
+    if not chosen:
+        abort(404)
+    marks = states["files"].get(chosen, {"completed": [], "active": [], "incident": [], "counts": {}})
+    return jsonify({"xml": registry.file_text(instance.version_id, chosen), "file": chosen,
+                    "process_id": instance.process_id, "version_id": instance.version_id,
+                    "files": [{"file": f, "name": names.get(f) or f, "current": f == states["current"],
+                               "active": bool(states["files"].get(f, {}).get("active"))} for f in available],
+                    "completed": marks["completed"], "active": marks["active"], "counts": marks["counts"],
+                    "incident": sorted(set(marks["incident"]) | set(_incident_ids(instance.id)))})
 
 
 def _incident_ids(instance_id):
@@ -202,8 +210,10 @@ def print_submission(project_id, submission_id):
     sub = db.session.get(Submission, submission_id)
     if sub is None or sub.project_id != project.id or sub.draft:
         abort(404)
-    schema = schema_for(sub.instance_id, sub.form) or {}
     task = db.session.get(TaskIndex, sub.task_id) if sub.task_id else None
+    if not service.may_read_submission(user(), task.group_code if task else None, sub.submitted_by):
+        abort(404)
+    schema = schema_for(sub.instance_id, sub.form) or {}
     people = accounts.people_of({sub.submitted_by})
     by = people.get(sub.submitted_by, (sub.submitted_by, None))
     return render_template("projects/print.html", project=service.project_dict(project), sub=sub,

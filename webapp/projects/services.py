@@ -2,13 +2,13 @@
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 
 from engine import roles, runtime
 from engine.audit import record
 from engine.db import db
-from engine.errors import Forbidden, Invalid
+from engine.errors import Conflict, Forbidden, Invalid
 from engine.models import AuditEvent, Instance, Submission, TaskIndex
 
 from ..accounts import services as accounts
@@ -40,6 +40,7 @@ EVENT_LABELS = {
     "incident": "发生故障", "edit_data": "修改流程数据", "migrate": "迁移版本",
     "complete_instance": "流程结束", "create_project": "创建项目", "upload": "上传文件",
     "transfer": "转办", "send_back": "退回", "comment": "批注", "decision": "规则判定",
+    "build_year": "建设年度顺延",
 }
 
 
@@ -57,6 +58,53 @@ def _event_note(kind, payload, names):
     if kind in ("suspend", "resume", "terminate", "reassign") and p.get("reason"):
         return f"原因：{p['reason']}"
     return ""
+
+
+def follow_build_year(row, changed):
+    """A late declaration moves the project to the next round: the record's 建设年度 follows the workflow's
+    `build_year` in the same transaction, so the project page, 项目库, API, Excel and plans all read it."""
+    year = (row.variables or {}).get("build_year") if "build_year" in changed else None
+    if row.project_id is None or isinstance(year, bool) or not isinstance(year, int) or not MIN_YEAR <= year <= MAX_YEAR:
+        return
+    moved = db.session.execute(
+        update(Project).where(Project.id == row.project_id, Project.instance_id == row.id, Project.build_year != year)
+        .values(build_year=year).execution_options(synchronize_session="fetch")).rowcount
+    if moved:
+        record("build_year", "system", row.id, row.project_id, payload={"build_year": year})
+
+
+REOPEN_MESSAGE = "declaration_reopen"  # stage_declare waits for it from filing until 7月1日 of build_year−1
+
+
+def may_reopen_declaration(project):
+    """Whether the lifecycle now waits for the department to take its filed 申报 back (before the round opens)."""
+    instance = db.session.get(Instance, project.instance_id) if project.instance_id else None
+    return bool(instance and instance.status == "running" and REOPEN_MESSAGE in (instance.waiting_messages or []))
+
+
+def reopen_declaration(user, project_id):
+    """撤回修改申报: the project's department takes back a filed 申报表 to correct it before 6月30日."""
+    project = get_project(user, project_id)
+    if roles.dept_group(project.department_code) not in user.groups:
+        raise Forbidden("只有项目建设主管部门可以撤回修改本部门的申报")
+    if not may_reopen_declaration(project):
+        raise Conflict("当前不能撤回修改申报：申报尚未提交，或已进入本轮预审")
+    runtime.send_message(project.id, REOPEN_MESSAGE, {}, actor=actor_of(user),
+                         owner_group=roles.dept_group(project.department_code))
+    return project
+
+
+def waiting_project_choices(message, context):
+    """x-options "waiting_projects:<message>": projects of the task's build year whose lifecycle waits for
+    `message` (e.g. the 年度建设计划 leaving some out), as (project id, "name（部门）")."""
+    year = (context or {}).get("build_year")
+    if isinstance(year, bool) or not isinstance(year, int):
+        return []
+    rows = db.session.execute(
+        select(Project.id, Project.name, Department.name, Instance.waiting_messages)
+        .join(Instance, Instance.id == Project.instance_id).join(Department, Department.code == Project.department_code)
+        .where(Project.build_year == year, Instance.status == "running").order_by(Project.id)).all()
+    return [(pid, f"{name}（{dept}）") for pid, name, dept, waiting in rows if message in (waiting or [])]
 
 
 def _process_id():
@@ -214,7 +262,7 @@ def project_stage(instance):
     return instance.stage or roles.STAGES[0]
 
 
-def project_dict(project, detail=False):
+def project_dict(project, detail=False, viewer=None):
     instance = project.instance
     out = {
         "id": project.id,
@@ -233,7 +281,8 @@ def project_dict(project, detail=False):
         out["tasks"], out["overdue"] = [], False
         out.update(extensions.merged("project_detail", current_app, project))  # the worklist: its open tasks
         out["history"] = history(project.id)
-        out["submissions"] = submissions(project.id)
+        out["submissions"] = submissions(project.id, viewer)
+        out["may_reopen_declaration"] = may_reopen_declaration(project)
     return out
 
 
@@ -258,15 +307,23 @@ def history(project_id):
     return out
 
 
-def submissions(project_id):
+def may_read_submission(viewer, group_code, author):
+    """A form a process designated to one person (an expert's scores) is read by that person and by
+    市数管局 and administrators only: no expert sees another's scores, nor the department each one's."""
+    if viewer is None or not (group_code or "").startswith(roles.PERSON_PREFIX):
+        return True
+    return access.sees_all(viewer.groups) or viewer.username in (author, group_code[len(roles.PERSON_PREFIX):])
+
+
+def submissions(project_id, viewer=None):
     rows = db.session.execute(
-        select(Submission, TaskIndex.name, TaskIndex.bpmn_id)
+        select(Submission, TaskIndex.name, TaskIndex.bpmn_id, TaskIndex.group_code)
         .outerjoin(TaskIndex, TaskIndex.id == Submission.task_id)
         .where(Submission.project_id == project_id, Submission.draft.is_(False))
         .order_by(Submission.submitted_at, Submission.id)).all()
     return [{"id": s.id, "task_id": s.task_id, "task_name": name, "bpmn_id": bpmn_id, "form": s.form,
              "data": s.data, "submitted_by": s.submitted_by, "submitted_at": iso(s.submitted_at)}
-            for s, name, bpmn_id in rows]
+            for s, name, bpmn_id, group in rows if may_read_submission(viewer, group, s.submitted_by)]
 
 
 __all__ = ["create_project", "list_projects", "get_project", "project_dict", "project_status", "project_stage",

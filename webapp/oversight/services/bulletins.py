@@ -14,6 +14,7 @@ from engine.settings import set_setting
 
 from ...core.models import Project
 from ..models import Bulletin
+from .assessment import active_sanctions
 from .common import (
     DEFAULT_RULES, FORM_APPROVAL, FORM_CONTRACT, FORM_IMPL_PLAN, REPORT_TASK, RULES_KEY, _chunks, _date, _in, _num,
     _projects, latest_submissions, month_bounds, now_naive, paid_by_project, parse_month, previous_month,
@@ -146,7 +147,8 @@ def compute_bulletin(month, departments=None):
     order = {"red": 0, "amber": 1, "green": 2}
     rows.sort(key=lambda r: (order[r["rag"]], -r["months_behind"], r["department"], r["project_id"]))
     return {"month": month, "generated_at": now.isoformat(), "rules": rule,
-            "summary": _summary(rows), "departments": _by_department(rows), "rows": rows}
+            "summary": _summary(rows), "departments": _by_department(rows), "rows": rows,
+            "sanctions": [s for s in active_sanctions() if departments is None or s["department"] in departments]}
 
 
 def _summary(rows):
@@ -181,7 +183,8 @@ def restrict(bulletin, departments):
     if departments is None:
         return bulletin
     rows = [r for r in bulletin["rows"] if r["department"] in departments]
-    return {**bulletin, "rows": rows, "summary": _summary(rows), "departments": _by_department(rows)}
+    return {**bulletin, "rows": rows, "summary": _summary(rows), "departments": _by_department(rows),
+            "sanctions": [s for s in bulletin.get("sanctions", []) if s["department"] in departments]}
 
 
 def generate_bulletin(month, by="system"):
@@ -194,7 +197,8 @@ def generate_bulletin(month, by="system"):
             db.session.add(row)
         row.generated_at = now_naive()
         row.generated_by = by
-        row.rules, row.summary, row.departments, row.rows = data["rules"], data["summary"], data["departments"], data["rows"]
+        row.rules, row.departments, row.rows = data["rules"], data["departments"], data["rows"]
+        row.summary = {**data["summary"], "sanctions": data["sanctions"]}  # the month's sanctions, as published
         record("bulletin", by, payload={"month": month, "projects": len(data["rows"])})
     return row
 
@@ -203,8 +207,11 @@ def stored_bulletin(month):
     row = db.session.execute(select(Bulletin).where(Bulletin.month == month)).scalar()
     if row is None:
         return None
+    summary = dict(row.summary or {})
+    sanctions = summary.pop("sanctions", [])
     return {"month": row.month, "generated_at": row.generated_at.isoformat(), "generated_by": row.generated_by,
-            "stored": True, "rules": row.rules, "summary": row.summary, "departments": row.departments, "rows": row.rows}
+            "stored": True, "rules": row.rules, "summary": summary, "departments": row.departments, "rows": row.rows,
+            "sanctions": sanctions}
 
 
 def bulletin(month, refresh=False, by=None):

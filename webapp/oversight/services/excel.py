@@ -23,6 +23,7 @@ BULLETIN_COLUMNS = [
 DEPT_COLUMNS = [("主管部门", "department_name"), ("项目数", "projects"), ("红", "red"), ("黄", "amber"), ("绿", "green"),
                 ("按时报送", "on_time"), ("逾期报送", "late"), ("未报送", "missing"), ("计划资金(万元)", "planned_funds_wan"),
                 ("已拨付(万元)", "paid_wan"), ("预算执行率", "execution_ratio")]
+SANCTION_COLUMNS = [("主管部门", "department_name"), ("处理措施", "sanction"), ("说明", "note")]
 
 
 def _sheet_table(ws, top, columns, rows, numbered=False, rag_fill=False):
@@ -64,6 +65,12 @@ def bulletin_xlsx(bulletin):
     ws2["A1"].font = TITLE
     _sheet_table(ws2, 3, DEPT_COLUMNS, bulletin["departments"])
     ws2.column_dimensions["A"].width = 16
+    ws3 = wb.create_sheet("处理措施")
+    ws3["A1"] = f"督查整改不力的处理（{bulletin['month']}）：暂缓申报、压缩预算"
+    ws3["A1"].font = TITLE
+    _sheet_table(ws3, 3, SANCTION_COLUMNS, bulletin.get("sanctions", []))
+    ws3.column_dimensions["A"].width = 16
+    ws3.column_dimensions["C"].width = 40
     return _save(wb)
 
 

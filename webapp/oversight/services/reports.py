@@ -3,7 +3,8 @@
 Each report lives in the module of its resource (bulletins, funds, plan, assets, performance); who sees
 what (`scope`, `require_sgj`) and months are in common.
 """
-from .assets import assets  # noqa: F401  (re-exports)
+from .assessment import active_sanctions, assessment_xlsx, yearly_assessment  # noqa: F401  (re-exports)
+from .assets import assets  # noqa: F401
 from .bulletins import compute_bulletin, rag, restrict  # noqa: F401
 from .common import (  # noqa: F401
     DEFAULT_RULES, DIMENSIONS, LIFECYCLE, PRINCIPLES, RAG_LABELS, RULE_LABELS, VIEWERS, current_month, month_list,

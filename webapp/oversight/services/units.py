@@ -1,0 +1,31 @@
+"""The yearly 监理 / 等保测评 / 第三方测评 units (x-options "units:<kind>"), as 市数管局's yearly selection
+process submitted them: a submission whose data has `build_year`, `service_kind` and `units` [{name,
+qualification}]. The latest submission for a (year, kind) is the selection in force."""
+from sqlalchemy import select
+
+from engine.db import db
+from engine.models import Submission
+
+KINDS = ("监理", "等保测评", "第三方测评")
+SCAN = 500  # city-level submissions (no project) are few: the newest SCAN are read
+
+
+def selected_units(kind, year):
+    """[(name, qualification)] selected for `kind` in `year`, from the newest matching submission."""
+    if kind not in KINDS or isinstance(year, bool) or not isinstance(year, int):
+        return []
+    rows = db.session.execute(
+        select(Submission.data).where(Submission.project_id.is_(None), Submission.draft.is_(False))
+        .order_by(Submission.id.desc()).limit(SCAN)).scalars()
+    for data in rows:
+        if isinstance(data, dict) and data.get("service_kind") == kind and data.get("build_year") == year:
+            units = data.get("units") if isinstance(data.get("units"), list) else []
+            return [(u["name"], u.get("qualification") or "") for u in units
+                    if isinstance(u, dict) and isinstance(u.get("name"), str) and u["name"]]
+    return []
+
+
+def unit_choices(kind, context):
+    """x-options source: the units of `kind` selected for the task's build year, as (name, label)."""
+    return [(name, f"{name}（{grade}）" if grade else name)
+            for name, grade in selected_units(kind, (context or {}).get("build_year"))]
