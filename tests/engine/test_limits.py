@@ -71,7 +71,11 @@ def answering(app):
     ("c", "work", ""),  # sum(range(10**12)) runs in C
     ("mem", "work", "内存上限"),
     ("cond", "route", ""),
+    ("cond_py", "route", ""),  # a generator expression loops in Python
+    ("cond_mem", "route", "内存上限"),
     ("dmn", "decide", ""),
+    ("dmn_py", "decide", ""),
+    ("dmn_mem", "decide", "内存上限"),
 ])
 def test_a_runaway_start_becomes_an_incident_while_others_are_served(app, bounded, mode, element, limit):
     measure, slowest, answered = answering(app)

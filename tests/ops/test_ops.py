@@ -145,6 +145,8 @@ def test_metrics_counters_move(app, db, users, actor):
     assert _value(after, "egov_timers_fired_total") == _value(before, "egov_timers_fired_total") + 1
     assert _value(after, "egov_timer_lateness_seconds_count") == _value(before, "egov_timer_lateness_seconds_count") + 1
     assert "egov_scheduler_backlog" in after
+    beat()
+    assert 'egov_scheduler_fired_total{scheduler="test:1"}' in _scrape(client)  # from the heartbeat rows
 
 
 def test_request_id_in_header_error_page_and_log(app, db, caplog):

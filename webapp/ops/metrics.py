@@ -44,11 +44,16 @@ class DatabaseCollector:
                                 labels=["scheduler"])
         late = GaugeMetricFamily("egov_scheduler_lateness_seconds", "Latest timer of a scheduler's last sweep",
                                  labels=["scheduler"])
+        # Also without PROMETHEUS_MULTIPROC_DIR, where the scheduler's own counters are not in this process.
+        fired = CounterMetricFamily("egov_scheduler_fired", "Instances a scheduler process stepped since it started",
+                                    labels=["scheduler"])
         for row in session.execute(db.select(SchedulerHeartbeat)).scalars():
             age.add_metric([row.id], (now - row.last_sweep_at).total_seconds())
             late.add_metric([row.id], row.lateness_ms / 1000)
+            fired.add_metric([row.id], row.fired_total)
         yield age
         yield late
+        yield fired
 
 
 _database = CollectorRegistry(auto_describe=False)
