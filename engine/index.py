@@ -11,7 +11,7 @@ FORM_PROPERTY = "formJsonSchemaFilename"
 
 
 def properties_of(task_spec):
-    return ((task_spec.extensions or {}).get("properties")) or {}
+    return ((getattr(task_spec, "extensions", None) or {}).get("properties")) or {}
 
 
 def due_of(spiff_task):

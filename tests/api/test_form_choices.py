@@ -31,6 +31,7 @@ def test_expert_pool_and_yearly_units_are_offered_and_enforced(api, db):
     with unit_of_work():
         runtime.start_instance("pick", data={"build_year": 2027})
     [task] = api.as_("sgj").get("/api/tasks").get_json()["items"]
+    assert task["project_id"] is None and task["context_label"] == "市级流程 · 2027 年度 选定专家与监理单位"
     detail = api.as_("sgj").get(f"/api/tasks/{task['id']}").get_json()
     experts = detail["form_schema"]["properties"]["panel_experts"]["items"]
     assert experts["enum"] == ["expert1", "expert2", "expert3", "expert4", "expert5"]

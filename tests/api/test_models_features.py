@@ -45,6 +45,8 @@ def test_each_expert_sees_and_completes_only_their_own_task(api, db):
         items = api.as_(expert).get("/api/tasks").get_json()["items"]
         assert [(t["assignee"], t["instance_id"]) for t in items] == [(expert, row.id)]
         own[expert] = items[0]["id"]
+    mine = api.as_("expert1").get(f"/api/tasks/{own['expert1']}")
+    assert mine.status_code == 200 and mine.get_json()["form_schema"]["title"] == "专家评分"
     # the other expert's task (and so its scores) cannot be read, drafted or completed
     assert api.as_("expert1").get(f"/api/tasks/{own['expert2']}").status_code == 404
     r = api.as_("expert1").post(f"/api/tasks/{own['expert2']}/complete", json={"data": {"score": 1}})

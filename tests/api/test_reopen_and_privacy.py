@@ -3,7 +3,7 @@ submitted scores hidden from everyone but that expert, 市数管局 and administ
 from engine import runtime
 from engine.runtime import unit_of_work
 
-from tests.api.conftest import new_project, open_task
+from tests.api.conftest import PASSWORD, new_project, open_task
 from tests.engine.test_bpmn_features import DUE, files_of
 
 
@@ -34,9 +34,15 @@ def test_expert_scores_are_read_by_their_author_and_oversight_only(api, app, db,
     with unit_of_work():
         panel = runtime.start_instance("panel", project_id=row.id, owner_group="dept:gaj",
                                        data={"experts": ["expert1", "expert2"], "expert_due": DUE})
+    tasks = {t.assignee: t.id for t in runtime.open_tasks(panel.id)}
+    client = app.test_client()
+    client.post("/login", data={"username": "expert2", "password": PASSWORD})
     for expert, score in (("expert1", 91), ("expert2", 62)):
-        [task] = [t for t in runtime.open_tasks(panel.id) if t.assignee == expert]
-        assert api.as_(expert).post(f"/api/tasks/{task.id}/complete", json={"data": {"score": score}}).status_code == 200
+        data = {"score": score, "opinion": f"{expert} 的独立意见"}
+        assert api.as_(expert).post(f"/api/tasks/{tasks[expert]}/complete", json={"data": data}).status_code == 200
+        if expert == "expert1":  # expert2, before scoring, does not see expert1's form on the task page
+            page = client.get(f"/tasks/{tasks['expert2']}").get_data(as_text=True)
+            assert "专家评分" in page and "expert1 的独立意见" not in page
     def scores(who):
         subs = api.as_(who).get(f"/api/projects/{row.id}").get_json()["submissions"]
         return sorted(s["data"]["score"] for s in subs if "score" in s["data"])

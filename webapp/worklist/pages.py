@@ -14,7 +14,7 @@ from ..core.paging import page_args
 from ..core.taskspec import form_title, render_markdown, schema_for
 from ..files.services import file_label, samples_cover, store_for
 from ..oversight.services.performance import department_record
-from ..projects.services import add_comment, comments_of, get_project, project_dict
+from ..projects.services import add_comment, comments_of, get_project, may_read_submission, project_dict
 from . import services as task_service
 
 bp = Blueprint("tasks", __name__, template_folder="templates")
@@ -189,9 +189,13 @@ def _earlier_forms(task):
     """The project's submitted forms before this task, newest first, read-only."""
     if task.project_id is None:
         return []
-    rows = db.session.execute(db.select(Submission).filter_by(project_id=task.project_id, draft=False)
-                              .where(Submission.task_id != task.id).order_by(Submission.id.desc())).scalars()
-    rows = list(rows)
+    viewer = user()
+    found = db.session.execute(
+        db.select(Submission, TaskIndex.group_code).outerjoin(TaskIndex, TaskIndex.id == Submission.task_id)
+        .where(Submission.project_id == task.project_id, Submission.draft.is_(False), Submission.task_id != task.id)
+        .order_by(Submission.id.desc())).all()
+    # an expert's scores stay with that expert and oversight: a panel's experts never see each other's
+    rows = [row for row, group in found if may_read_submission(viewer, group, row.submitted_by)]
     names = display_names({row.submitted_by for row in rows})
     out = []
     for row in rows:
@@ -224,6 +228,7 @@ def _page(task, schema, data, errors, instructions, status=200):
         form_title=form_title(schema, task.form), instructions=instructions, project=_project(task),
         earlier=_earlier_forms(task), record=_department_record(task, me), can_work=can_work, mine=mine,
         claimed_by_other=claimed_by_other, has_example=bool(formrender.example_of(schema)), me=me.username,
+        context_label=task_service.city_labels([task]).get(task.instance_id) if task.project_id is None else None,
         people=display_names({task.assignee, task.completed_by} - {None}),
         comments=comments_of(task.project_id, task.id) if task.project_id else [],
         comment_action=url_for("tasks.comment", task_id=task.id) if task.project_id else None,

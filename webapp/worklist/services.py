@@ -4,7 +4,7 @@ from sqlalchemy import func, or_, select, union
 from engine import clock, registry, roles, runtime, workcalendar
 from engine.db import db
 from engine.errors import Invalid, NotFound
-from engine.models import Instance, Submission, TaskIndex
+from engine.models import Instance, ProcessSpec, Submission, TaskIndex
 
 from ..core.identity import actor_of
 from ..core.models import Project
@@ -153,14 +153,32 @@ def task_dict(task, project=None, now=None, soon_limit=None):
     }
 
 
+def city_labels(tasks):
+    """{instance id: "市级流程 · 2026 年度 年度建设计划"} for tasks of city-level processes (no project)."""
+    ids = {t.instance_id for t in tasks if t.project_id is None}
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Instance.id, Instance.variables, ProcessSpec.name, Instance.process_id)
+        .outerjoin(ProcessSpec, (ProcessSpec.version_id == Instance.version_id)
+                   & (ProcessSpec.process_id == Instance.process_id))
+        .where(Instance.id.in_(sorted(ids)))).all()
+    labels = {}
+    for instance_id, variables, name, process_id in rows:
+        year = (variables or {}).get("build_year")
+        labels[instance_id] = f"市级流程 · {f'{year} 年度 ' if isinstance(year, int) else ''}{name or process_id}"
+    return labels
+
+
 def task_dicts(tasks):
     """task_dict for a page of tasks, loading their projects in one query."""
     ids = {t.project_id for t in tasks if t.project_id is not None}
     projects = {p.id: p for p in db.session.execute(select(Project).where(Project.id.in_(ids))).scalars()} if ids else {}
     now, limit = now_naive(), _soon_limit()
     names = accounts.display_names({t.assignee for t in tasks if t.assignee})
-    return [{**task_dict(t, projects.get(t.project_id), now, limit), "assignee_name": names.get(t.assignee, t.assignee)}
-            for t in tasks]
+    cities = city_labels(tasks)
+    return [{**task_dict(t, projects.get(t.project_id), now, limit), "assignee_name": names.get(t.assignee, t.assignee),
+             "context_label": cities.get(t.instance_id)} for t in tasks]
 
 
 def may_see_task(user, task):
@@ -186,7 +204,8 @@ def instructions(task):
         return None
     for process in [spec, *subs.values()]:
         for task_spec in process.task_specs.values():
-            if getattr(task_spec, "bpmn_id", None) == task.bpmn_id:
+            # a multi-instance activity and its instances share the bpmn id; only the instance has extensions
+            if getattr(task_spec, "bpmn_id", None) == task.bpmn_id and hasattr(task_spec, "extensions"):
                 return (task_spec.extensions or {}).get("instructionsForEndUser")
     return None
 
@@ -200,7 +219,8 @@ def task_detail(user, task_id):
     properties = (schema or {}).get("properties")
     if isinstance(properties, dict) and data:
         data = {k: v for k, v in data.items() if k in properties}
-    out.update(form_schema=schema, data=data or {}, instructions=instructions(task))
+    out.update(form_schema=schema, data=data or {}, instructions=instructions(task),
+               context_label=city_labels([task]).get(task.instance_id))
     return out
 
 
