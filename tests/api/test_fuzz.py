@@ -32,7 +32,7 @@ from tests.conftest import ROOT
 
 WHO = (None, "dept_gaj", "sgj", "admin", "analyst")
 CJK = re.compile(r"[\u4e00-\u9fff]")
-PUBLIC = {("POST", "/api/auth/token"), ("GET", "/api/openapi.json")}
+PUBLIC = {("POST", "/api/auth/token"), ("GET", "/api/openapi.json"), ("GET", "/api/docs")}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 
 

@@ -54,7 +54,8 @@ def test_delegation_period_gives_the_deputy_the_principals_groups(people):
                                                                                            "delegate_revoke"]
 
 
-def test_comment_mentions_notify_the_person_on_their_channels(people):
+def test_comment_mentions_notify_the_person_on_their_channels(people, app, monkeypatch):
+    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")  # e-mail is a channel only where a server is set
     database.session.add(Department(code="gaj", name="市公安局"))
     project = Project(name="智慧警务", department_code="gaj", build_year=2027, created_at=date(2026, 1, 1))
     database.session.add(project)

@@ -77,7 +77,7 @@ def test_reassigning_a_designated_task_needs_a_person(deployed, actor, monkeypat
 
 def test_scheduler_sweep_keeps_going_after_failures(app, monkeypatch, caplog):
     from webapp.core import scheduler
-    from webapp.notify import mailer
+    from webapp.notify import delivery
 
     calls = []
 
@@ -90,9 +90,9 @@ def test_scheduler_sweep_keeps_going_after_failures(app, monkeypatch, caplog):
         raise OSError("邮件服务器无响应")
 
     monkeypatch.setattr(scheduler.timers, "run_due", broken_sweep)
-    monkeypatch.setattr(mailer, "send_pending", broken_mail)
+    monkeypatch.setattr(delivery, "run", broken_mail)
     with caplog.at_level(logging.ERROR, logger="egov.scheduler"):
         scheduler.sweep(app)  # neither failure escapes: the next poll tries again
     assert calls == ["timers", "mail"]  # a failed timer sweep does not skip the mail
     messages = [r.getMessage() for r in caplog.records if r.name == "egov.scheduler"]
-    assert messages == ["timer sweep failed", "sending notification mail failed"]
+    assert messages == ["timer sweep failed", "delivering notifications failed"]

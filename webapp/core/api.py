@@ -15,7 +15,7 @@ from .paging import listing, paging  # noqa: F401
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-PUBLIC_ENDPOINTS = {"api.issue_token", "api.openapi"}
+PUBLIC_ENDPOINTS = {"api.issue_token", "api.openapi", "api.docs"}
 
 
 @bp.before_request

@@ -2,6 +2,8 @@
 entries of its routes with `add_paths`, built with `operation`; tests/api/test_models_openapi.py checks
 the document against the routes.
 """
+from flask import render_template
+
 from .api import bp
 
 REF = lambda name: {"$ref": f"#/components/schemas/{name}"}  # noqa: E731
@@ -51,6 +53,10 @@ TASK_ID, INSTANCE_ID = path_param("task_id", "string"), path_param("instance_id"
 
 PATHS = {  # every area's api.py adds its routes' entries with add_paths
     "/api/openapi.json": {"get": operation("本文档", "meta", OBJ, errors=(), public=True)},
+    "/api/docs": {"get": {"summary": "接口文档页面（Swagger UI，展示本文档）", "tags": ["meta"], "parameters": [],
+                          "responses": {"200": {"description": "HTML 页面",
+                                                "content": {"text/html": {"schema": {"type": "string"}}}}},
+                          "security": []}},
 }
 
 
@@ -135,6 +141,12 @@ def _api_wide(operation):
     if not missing:
         return operation
     return {**operation, "responses": dict(sorted({**operation["responses"], **missing}.items()))}
+
+
+@bp.get("/docs", endpoint="docs")
+def docs():
+    """The OpenAPI document rendered by the bundled Swagger UI (frontend/apidocs.js; no CDN)."""
+    return render_template("apidocs.html")
 
 
 @bp.get("/openapi.json", endpoint="openapi")

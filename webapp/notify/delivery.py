@@ -18,7 +18,7 @@ from engine.models import Notification
 
 from . import channels
 from .channels import DeliveryFailed, Outgoing
-from .email_channel import valid_address
+from .email_channel import EmailChannel, valid_address
 from .records import NotifyDelivery, NotifyPreference
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ def chosen_channels(username, email, prefs):
     """
     out = []
     email_pref = prefs.get("email")
-    if (email_pref is None or email_pref.enabled) and valid_address(email):
+    if (email_pref is None or email_pref.enabled) and valid_address(email) and EmailChannel().configured():
         out.append(("email", email.strip(), None))
     for name, pref in prefs.items():
         channel = channels.registry().get(name)
@@ -160,7 +160,7 @@ def _failed(delivery, reason, now):
         delivery.next_attempt_at = now + backoff(delivery.attempts)
 
 
-def run(app=None):
+def run():
     """One round for the scheduler: plan new notices, send what is due."""
     plan_pending()
     return deliver_due()

@@ -1,8 +1,11 @@
 """通知 page: reminders, overdue warnings and 督办 notices of the user's groups."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from ..core.pages import require_login, user
+from engine.errors import EngineError
+
+from ..core.pages import is_admin, require_login, user
 from ..core.paging import page_args
+from . import admin_view, preferences
 from . import services as service
 from .services import KIND_LABELS
 
@@ -32,3 +35,44 @@ def mark_read():
         flash("请先选择通知", "warning")
     return redirect(request.form.get("back") if (request.form.get("back") or "").startswith("/notifications")
                     else url_for("notifications.index"))
+
+
+@bp.route("/notifications/channels", methods=["GET", "POST"])
+def channels():
+    me = user()
+    if request.method == "POST":
+        wanted = {}
+        for key, value in request.form.items():
+            name, _, field = key.partition(".")
+            if field in ("enabled", "target", "secret"):
+                wanted.setdefault(name, {"enabled": False})[field] = value == "1" if field == "enabled" else value
+        try:
+            preferences.save(me, wanted)
+        except EngineError as exc:
+            flash(exc.message, "error")
+        else:
+            flash("通知方式已保存", "success")
+        return redirect(url_for("notifications.channels"))
+    return render_template("notify/channels.html", choices=preferences.choices(me))
+
+
+@bp.route("/notifications/deliveries")
+def deliveries():
+    if not is_admin():
+        abort(403)
+    page, per_page = page_args()
+    rows, total = admin_view.problems(page, per_page)
+    return render_template("notify/deliveries.html", rows=rows, total=total, page=page, per_page=per_page)
+
+
+@bp.route("/notifications/deliveries/<int:delivery_id>/resend", methods=["POST"])
+def resend(delivery_id):
+    if not is_admin():
+        abort(403)
+    try:
+        admin_view.resend(delivery_id, user().username)
+    except EngineError as exc:
+        flash(exc.message, "error")
+    else:
+        flash("已重新排入发送队列", "success")
+    return redirect(url_for("notifications.deliveries"))
