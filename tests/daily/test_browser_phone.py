@@ -1,5 +1,5 @@
 """A 390 px phone: 待办, a task form, the project page and notifications fit the screen (no sideways scroll);
-the menu folds behind 菜单. Also the channel settings and /api/docs render."""
+the menu folds behind 菜单. Also a saved 待办 filter as the default, the channel settings and /api/docs."""
 import pytest
 
 from tests.browser.signin import login
@@ -28,6 +28,18 @@ def test_phone_layout_channels_and_api_docs(demo_server, browser, app):
         expect(page.locator("header .user button")).to_be_visible()  # 退出 reachable
         _shot(page, "phone-todo")
         assert _width(page) <= 390
+        # a saved 待办 filter, made the default: opening 待办 applies it
+        page.goto(f"{base}/tasks?all=1&claim=unassigned&sort=created")
+        page.click("#save-filter summary")
+        page.fill("#filter-name", "未签收的新事项")
+        page.check("#filter-default")
+        page.click("#btn-save-filter")
+        expect(page.locator(".flash-success")).to_contain_text("已保存筛选条件“未签收的新事项”，并设为默认")
+        page.goto(f"{base}/")
+        expect(page.locator("#saved-filters .chip.current")).to_contain_text("未签收的新事项（默认）")
+        expect(page.locator("#sort")).to_have_value("created")
+        expect(page.locator("#task-table")).to_contain_text("项目准备")
+        assert _width(page) <= 390, "待办 with saved filters"
         page.goto(f"{base}/projects/{project_id}")
         assert _width(page) <= 390, "project page"
         _shot(page, "phone-project")

@@ -9,12 +9,13 @@ from engine.models import Submission, TaskIndex
 from ..accounts.services import display_names
 from ..core import formrender
 from ..core.models import Project
-from ..core.pages import actor, require_login, user
+from ..core.pages import actor, int_arg, require_login, user
 from ..core.paging import page_args
 from ..core.taskspec import form_title, render_markdown, schema_for
 from ..files.services import file_label, samples_cover, store_for
 from ..oversight.services.performance import department_record
 from ..projects.services import add_comment, comments_of, get_project, may_read_submission, project_dict
+from . import saved_filters
 from . import services as task_service
 
 bp = Blueprint("tasks", __name__, template_folder="templates")
@@ -39,10 +40,14 @@ def _filters():
 def _list(done):
     page, per_page = page_args()
     raw, filters = _filters()
-    rows, total = task_service.list_tasks(user(), filters, page=page, per_page=per_page, done=done)
+    sort = request.args.get("sort") if request.args.get("sort") in saved_filters.SORTS else "deadline"
+    rows, total = task_service.list_tasks(user(), filters, page=page, per_page=per_page, done=done,
+                                          sort=None if done else sort)
     items = task_service.task_dicts(rows)
     return render_template("worklist/done.html" if done else "worklist/list.html", items=items, total=total, page=page,
-                           per_page=per_page, filters=raw, forms=_form_choices(), me=user().username)
+                           per_page=per_page, filters=raw, forms=_form_choices(), me=user().username, sort=sort,
+                           sorts=saved_filters.SORTS, saved=saved_filters.mine(user().username),
+                           current_saved=int_arg(request.args, "saved"))
 
 
 def _form_choices():
@@ -59,7 +64,36 @@ def _form_choices():
 @bp.route("/tasks")
 @bp.route("/")  # registered first, so url_for gives "/"
 def index():
+    if not request.args:  # the user's default saved filter, when they have one
+        chosen = saved_filters.default_of(user().username)
+        if chosen is not None:
+            return redirect(url_for("tasks.index", saved=chosen.id, sort=chosen.sort, **chosen.filters))
     return _list(done=False)
+
+
+@bp.route("/tasks/filters", methods=["POST"])
+def save_filter():
+    form = request.form
+    values = {k: form.get(k, "") for k in saved_filters.FILTER_KEYS}
+    try:
+        row = saved_filters.save(user().username, form.get("name", ""), values, form.get("sort") or "deadline",
+                                 make_default=form.get("default") == "1")
+    except EngineError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("tasks.index", all=1, **{k: v for k, v in values.items() if v}))
+    flash(f"已保存筛选条件“{row.name}”" + ("，并设为默认" if row.is_default else ""), "success")
+    return redirect(url_for("tasks.index", saved=row.id, sort=row.sort, **row.filters))
+
+
+@bp.route("/tasks/filters/<int:filter_id>/delete", methods=["POST"])
+def delete_filter(filter_id):
+    try:
+        saved_filters.delete(user().username, filter_id)
+    except EngineError as exc:
+        flash(exc.message, "error")
+    else:
+        flash("筛选条件已删除", "success")
+    return redirect(url_for("tasks.index", all=1))
 
 
 @bp.route("/tasks/done")
