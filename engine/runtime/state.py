@@ -312,9 +312,20 @@ def _small(value):
     return isinstance(value, str) and len(value) <= MAX_VARIABLE_TEXT
 
 
+MAX_LIST_ITEMS = 50
+
+
+def _choice_list(value):
+    """A short list of scalars (the experts picked for a panel, project ids left out of a plan): what a
+    multi-instance activity iterates over or a gateway counts; tables and long lists stay in Submission."""
+    return isinstance(value, list) and len(value) <= MAX_LIST_ITEMS and all(
+        _small(v) and v is not None for v in value)
+
+
 def workflow_fields(data):
-    """The part of a submitted form that goes into the workflow: scalars the gateways may read."""
-    return {k: v for k, v in data.items() if _small(v)}
+    """The part of a submitted form that goes into the workflow: scalars the gateways may read, and short
+    lists of scalars a multi-instance activity may iterate over."""
+    return {k: v for k, v in data.items() if _small(v) or _choice_list(v)}
 
 
 def _status_refusal(status):

@@ -49,3 +49,19 @@ def test_malformed_source_is_refused_at_deploy(db):
     files["forms/pick.schema.json"] = files["forms/pick.schema.json"].replace('"units:监理"', '"units 监理!"')
     problems, _ = registry.validate(files)
     assert [p["file"] for p in problems] == ["forms/pick.schema.json"] and "x-options" in problems[0]["message"]
+
+
+def test_a_picked_list_reaches_the_workflow_but_a_table_does_not(db, actor, sources):
+    from engine.models import Instance
+    from engine.runtime.state import workflow_fields
+
+    assert workflow_fields({"panel_experts": ["expert1", "expert2"], "rows": [{"a": 1}], "many": list(range(51)),
+                            "opinion": "同意"}) == {"panel_experts": ["expert1", "expert2"], "opinion": "同意"}
+    deploy("pick")
+    row = start("pick", project_id=2, owner_group="dept:gaj", data={"build_year": 2027})
+    [task] = ready(row.id)
+    runtime.complete_task(task.id, {"panel_experts": ["expert1", "expert2", "expert3"],
+                                    "supervisor": "安徽某监理公司"}, actor("s1", "sgj"))
+    from engine.db import db as database
+
+    assert '"panel_experts":["expert1","expert2","expert3"]' in database.session.get(Instance, row.id).state
