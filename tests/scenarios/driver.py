@@ -35,7 +35,10 @@ ACTORS = {
     "sjj": ("sjj", "sjj"),
     "szf": ("szf", "szf"),
     "expert": ("expert1", "expert"),
+    "expert2": ("expert2", "expert"),
+    "expert3": ("expert3", "expert"),
 }
+PANEL = ("expert", "expert2", "expert3")  # the driver's 论证专家组: expert1, expert2, expert3
 
 
 def actor(key):
@@ -123,17 +126,19 @@ class Project:
     def open(self):
         return sorted(t.bpmn_id for t in self.open_tasks())
 
-    def task(self, bpmn_id, instance_id=None):
+    def task(self, bpmn_id, instance_id=None, assignee=None):
         found = [t for t in self.open_tasks()
-                 if t.bpmn_id == bpmn_id and (instance_id is None or t.instance_id == instance_id)]
+                 if t.bpmn_id == bpmn_id and (instance_id is None or t.instance_id == instance_id)
+                 and (assignee is None or t.assignee == assignee)]
         assert len(found) == 1, f"{bpmn_id}: expected one ready task, open are {self.open()}"
         return found[0]
 
-    def complete(self, bpmn_id, who, at=None, instance_id=None, **overrides):
-        """Complete the one ready task `bpmn_id` (of `instance_id`, if given) as `who` (a key of ACTORS) with its example."""
+    def complete(self, bpmn_id, who, at=None, instance_id=None, mine=False, **overrides):
+        """Complete the one ready task `bpmn_id` (of `instance_id`, if given; the one assigned to `who` if `mine`)
+        as `who` (a key of ACTORS) with its example."""
         if at is not None:
             self.at(at)
-        task = self.task(bpmn_id, instance_id)
+        task = self.task(bpmn_id, instance_id, assignee=ACTORS[who][0] if mine else None)
         data = {**(example(task.form) if task.form else {}), **overrides}
         entry = (task.bpmn_id, task.group_code, task.due_at)
         from engine.errors import Invalid
@@ -294,12 +299,14 @@ def precheck(p, year, passed=True, at=None):
 
 
 def review(p, year, budget=500, approved=480, passed=True, reason=""):
-    """专家论证: 发改委, 财政局 and an expert in parallel, then 数管局 forms the 论证意见."""
+    """专家论证: 数管局 picks a panel of three; each expert, 发改委 and 财政局 in parallel; 数管局 forms the 论证意见."""
+    p.complete("task_panel_select", "sgj", at=f"{year - 1}-08-01", panel_experts_text="expert1,expert2,expert3")
     p.at(f"{year - 1}-08-10")
     p.complete("task_fgw_review", "fgw")
     p.complete("task_czj_review", "czj", reviewer_unit="市财政局")
-    p.complete("task_expert_opinion", "expert", budget_wan=budget, suggested_budget_wan=approved,
-               recommend_pass=passed)
+    for who in PANEL:
+        p.complete("task_expert_opinion", who, mine=True, budget_wan=budget, suggested_budget_wan=approved,
+                   recommend_pass=passed)
     p.complete("task_expert_review", "sgj", at=f"{year - 1}-08-20", budget_wan=budget, approved_budget_wan=approved,
                review_passed=passed, rejection_reason=reason,
                review_opinion="同意建设" if passed else "不同意立项")

@@ -5,18 +5,20 @@ import pytest
 
 from engine.errors import Forbidden
 
-from .driver import Project, declare, plan, precheck
+from .driver import PANEL, Project, declare, plan, precheck
 
 
 def to_route(p, *, budget=500, experts_separate=False, **declaration):
     plan(p, 2026)
     declare(p, 2026, budget=budget, **declaration)
     precheck(p, 2026)
+    p.complete("task_panel_select", "sgj", at="2025-08-01", panel_experts_text="expert1,expert2,expert3")
     p.at("2025-08-10")
     p.complete("task_fgw_review", "fgw")
     p.complete("task_czj_review", "czj", reviewer_unit="市财政局")
-    p.complete("task_expert_opinion", "expert", budget_wan=budget, suggested_budget_wan=budget,
-               separate_establishment=experts_separate)
+    for who in PANEL:
+        p.complete("task_expert_opinion", who, mine=True, budget_wan=budget, suggested_budget_wan=budget,
+                   separate_establishment=experts_separate)
     p.complete("task_expert_review", "sgj", at="2025-08-20", budget_wan=budget, approved_budget_wan=budget,
                separate_establishment=experts_separate)
     p.complete("task_government_report", "szf", at="2025-09-01")

@@ -8,12 +8,14 @@ from engine import workcalendar
 
 from .driver import (Project, accept, confirm_route, contract, day_end, declare, establish, finish_acceptance, plan,
                     utc_naive,
-                    precheck, report, review, side_reports)
+                    PANEL, precheck, report, review, side_reports)
 
 DEPT = "dept:gaj"
 PREPARATION = [("task_project_preparation", DEPT), ("task_internal_review", DEPT)]
 DECLARATION = [("task_declaration", DEPT), ("task_precheck", "sgj")]
-REVIEW = [("task_fgw_review", "fgw"), ("task_czj_review", "czj"), ("task_expert_opinion", "expert"),
+REVIEW = [("task_panel_select", "sgj"), ("task_fgw_review", "fgw"), ("task_czj_review", "czj"),
+          ("task_expert_opinion", "user:expert1"), ("task_expert_opinion", "user:expert2"),
+          ("task_expert_opinion", "user:expert3"),
           ("task_expert_review", "sgj")]
 UNIFIED = [("task_government_report", "szf"), ("task_finalization", DEPT), ("task_route_confirmation", "sgj"),
            ("task_unified_application", "sgj"), ("task_fgw_confirmation", "fgw"), ("task_establishment_approval", "fgw"),
@@ -24,7 +26,8 @@ SIDE = [("task_supervision", "sgj"), ("task_mlps_filing", "sgj"), ("task_third_p
 ACCEPTANCE = [("task_initial_acceptance", DEPT), ("task_final_application", DEPT), ("task_final_acceptance", "sgj"),
               ("task_audit", "sjj"), ("task_settlement", DEPT), ("task_asset_registration", "sgj")]
 LANES = {DEPT: "项目建设主管部门", "sgj": "市数管局", "fgw": "市发改委", "czj": "市财政局", "ggj": "市公管局",
-         "sjj": "市审计局", "szf": "市政府", "expert": "专家"}
+         "sjj": "市审计局", "szf": "市政府", "expert": "专家", "user:expert1": "专家", "user:expert2": "专家",
+         "user:expert3": "专家"}
 OPERATION = [("task_ops_management", DEPT), ("task_ops_funding", DEPT), ("task_performance_evaluation", "sgj")]
 
 
@@ -72,7 +75,7 @@ def test_1_equipment_purchase_500_unified_to_the_end(real_model):
     assert p.instance.next_timer_at == utc_naive("2025-07-01T00:00")
     assert p.open() == []
     precheck(p, 2026)
-    assert p.open() == ["task_czj_review", "task_expert_opinion", "task_fgw_review"]  # 论证 in parallel
+    assert p.open() == ["task_panel_select"]  # 市数管局 picks the 论证 panel first
     review(p, 2026)
     establish(p, 2026)
     assert p.instance.variables["establishment_route"] == "unified"
@@ -173,7 +176,7 @@ def test_3_precheck_returned_twice_then_passed(real_model):
     assert walked(p)[2:] == [("task_declaration", DEPT), ("task_precheck", "sgj"), ("task_supplement", DEPT),
                              ("task_precheck", "sgj"), ("task_supplement", DEPT), ("task_precheck", "sgj")]
     assert [s.data["precheck_passed"] for s in p.submissions("precheck.schema.json")] == [False, False, True]
-    assert p.open() == ["task_czj_review", "task_expert_opinion", "task_fgw_review"]
+    assert p.open() == ["task_panel_select"]
     assert p.instance.variables["precheck_passed"] is True
     assert p.instance.stage == "申报"
 
@@ -187,10 +190,13 @@ def test_4_review_not_passed_ends_not_established_with_the_reason(real_model):
     precheck(p, 2026)
     reason = "建设必要性不足，与市政务服务平台功能重复"
     # the form refuses a rejection without a reason
+    p.complete("task_panel_select", "sgj", at="2025-08-01", panel_experts_text="expert1,expert2,expert3")
     p.at("2025-08-10")
     p.complete("task_fgw_review", "fgw")
     p.complete("task_czj_review", "czj", reviewer_unit="市财政局")
-    p.complete("task_expert_opinion", "expert", budget_wan=500, suggested_budget_wan=480, recommend_pass=False)
+    for who in PANEL:
+        p.complete("task_expert_opinion", who, mine=True, budget_wan=500, suggested_budget_wan=480,
+                   recommend_pass=False)
     errors = p.submit_invalid("task_expert_review", "sgj", budget_wan=500, approved_budget_wan=480,
                               review_passed=False, rejection_reason="")
     assert set(errors) == {"rejection_reason"}
@@ -243,9 +249,12 @@ def test_5_late_declaration_is_flagged_and_goes_to_next_years_round(real_model):
     assert due(p, "task_precheck") == day_end("2026-09-30")
     assert p.instance.stage == "申报"
     precheck(p, 2027, at="2026-07-10")
+    assert due(p, "task_panel_select") == day_end("2026-09-30")
+    p.complete("task_panel_select", "sgj", at="2026-07-20", panel_experts_text="expert1,expert2,expert3")
     p.at("2026-08-10")
-    assert {t.bpmn_id: t.due_at for t in p.open_tasks()} == {
-        b: day_end("2026-09-30") for b in ("task_expert_opinion", "task_fgw_review", "task_czj_review")}
+    assert sorted((t.bpmn_id, t.due_at) for t in p.open_tasks()) == sorted(
+        [(b, day_end("2026-09-30")) for b in ("task_fgw_review", "task_czj_review")]
+        + [("task_expert_opinion", day_end("2026-09-30"))] * 3)
     assert [t for t, _ in walked(p)].count("task_declaration") == 1
     assert len(p.notes(kind="supervise")) == 1
 
