@@ -113,7 +113,7 @@ def test_staff_flow(app, demo_server, browser_page, tmp_path):
     expect(row).to_contain_text("完整性规范性预审")
     shot(page, "sgj-todo")
     row.locator("button", has_text="签收").click()
-    expect(page.locator("#assignee")).to_have_text("sgj")
+    expect(page.locator("#assignee")).to_have_text("市数管局 项目科")  # the display name, not the login
     expect(page.locator(".earlier").first).to_be_visible()  # the 申报表 alongside, read-only
     page.click("#btn-example")
     shot(page, "sgj-precheck")
