@@ -39,7 +39,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description="电子政务流程引擎基准测试")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     parser.add_argument("--only", action="append", help="run only these scenarios (by key)")
+    parser.add_argument("--locust", action="store_true",
+                        help="also run the Locust working day (minutes: 1, 2, 4 workers on PostgreSQL, 1 on SQLite)")
     args = parser.parse_args(argv)
+    if args.locust:
+        os.environ["BENCH_LOCUST"] = "1"
     with scratch_database() as url:
         os.environ["DATABASE_URL"] = url
         from flask_migrate import upgrade

@@ -107,35 +107,41 @@ class SweepStats:
                 self.max_lateness = max(self.max_lateness, late)
 
 
-def run_due(at=None, stats=None):
+def run_due(at=None, stats=None, stop=None):
     """Fire every timer due at or before `at` (default now). Returns how many instances stepped.
 
     One instance never holds up the others for longer than the script limits: a script that loops or
     allocates becomes an incident (scripting), and a step that fails in any other way is rolled back
     and recorded as an incident on its own instance, so the sweep goes on and does not retry it forever.
+    `stop` (a threading.Event) ends the sweep early: steps under way finish and commit, no other begins,
+    and what is left stays due for the next sweep (of this scheduler or another).
     """
     stats = stats if stats is not None else SweepStats()
     seen, started = set(), time.monotonic()
     with clock_at(clock.as_utc(at) + TICK if at is not None else None):
         now = clock.now().replace(tzinfo=None)
         while True:
-            ids = _claim_batch(now, seen)
+            ids = [] if stop is not None and stop.is_set() else _claim_batch(now, seen)
             db.session.rollback()  # the batch query only names candidates; each is claimed on its own
             if not ids:
                 stats.seconds = time.monotonic() - started
                 return stats.fired
             seen.update(instance_id for instance_id, _ in ids)
-            _fire_all(ids, now, stats)
+            _fire_all(ids, now, stats, stop)
 
 
-def _fire_all(ids, now, stats):
+def _fire_all(ids, now, stats, stop=None):
     if THREADS <= 1 or len(ids) == 1 or not has_app_context():
         for instance_id, project_id in ids:
+            if stop is not None and stop.is_set():
+                return
             _fire(instance_id, project_id, now, stats)
         return
     app = current_app._get_current_object()
 
     def fire(ids_):
+        if stop is not None and stop.is_set():
+            return
         with app.app_context():  # its own session and connection
             _fire(*ids_, now, stats)
 

@@ -6,6 +6,7 @@ after them: the API blueprint is registered once every area has added its routes
 from flask import request
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from engine.db import INT_MAX
@@ -55,8 +56,17 @@ def tune_sqlite(engine):
         cursor.close()
 
 
+def trust_proxies(app):
+    """Believe X-Forwarded-For/-Proto/-Host/-Prefix from exactly PROXY_HOPS proxies; by default from none, so a
+    client cannot choose the address the audit log records or the scheme the cookies are set for."""
+    hops = app.config.get("PROXY_HOPS") or 0
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops)
+
+
 def install_web(app):
     """Request ids and JSON logs, sign-in, CSRF, error answers and template helpers; the areas come next."""
+    trust_proxies(app)
     logs.install(app)
     login_manager.init_app(app)
     csrf.init_app(app)

@@ -1,4 +1,4 @@
-"""Commands under `flask --app webapp`: models deploy, timers run-due, scheduler, clock, calendar.
+"""Commands under `flask --app webapp`: models deploy, timers run-due, scheduler, clock, calendar, backup, restore.
 
 An area adds its own commands in its init_app (accounts: seed-demo).
 """
@@ -19,6 +19,10 @@ def register_cli(app):
     app.cli.add_command(scheduler)
     app.cli.add_command(clock_group)
     app.cli.add_command(calendar_group)
+    from .backup import backup_command, restore_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.group("models", help="流程模型：校验与部署")

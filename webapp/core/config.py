@@ -30,6 +30,8 @@ def load(app, overrides=None):
         SMTP_FROM=os.environ.get("EGOV_SMTP_FROM", "egov@localhost"),
         # An idle sweep costs well under a millisecond: poll often so a timer runs within a second of its due time.
         SCHEDULER_INTERVAL=float(os.environ.get("EGOV_SCHEDULER_INTERVAL", "0.5")),
+        # How many reverse proxies stand in front: their X-Forwarded-* headers are believed only then.
+        PROXY_HOPS=int(os.environ.get("EGOV_PROXY_HOPS", "0") or 0),
         MODEL_ROOT=str(Path(app.root_path).parent),
         JSON_AS_ASCII=False,
     )

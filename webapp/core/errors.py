@@ -8,6 +8,8 @@ from flask import current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from jinja2 import TemplateNotFound
 from markupsafe import escape
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from engine.db import db
@@ -92,6 +94,22 @@ def register_errors(target):
             response = current_app.make_response(response)
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response
+
+    @target.errorhandler(IntegrityError)
+    @target.errorhandler(StaleDataError)
+    def _lost_race(exc):
+        """Two requests wrote one row at once and the database refused the second: the caller may retry.
+        (Writes of shared rows are made safe where they are written; this answers any that is not yet.)"""
+        db.session.rollback()
+        log.warning("并发写入冲突：%s %s：%s", request.method, request.path, str(exc).splitlines()[0][:200])
+        return error_response(409, "conflict", "数据已被他人同时修改，请刷新后重试")
+
+    @target.errorhandler(OperationalError)
+    def _busy(exc):
+        if not any(word in str(exc) for word in ("locked", "deadlock detected", "could not serialize")):
+            return _unexpected(exc)
+        db.session.rollback()
+        return error_response(409, "conflict", "数据正被他人修改，请稍后重试")
 
     @target.errorhandler(Exception)
     def _unexpected(exc):

@@ -7,6 +7,8 @@ each timer sweep (notify: mail), `sweep_stats(stats)` reads what a sweep did (op
 writes its heartbeat row (the cockpit and /readyz read it) and one JSON log line.
 """
 import logging
+import signal
+import threading
 import time
 
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -23,16 +25,18 @@ HEARTBEAT_EVERY = 5.0
 _last_beat = {"at": None, "fired": 0}
 
 
-def sweep(app):
+def sweep(app, stopping=None):
     with app.app_context():
         stats, error = timers.SweepStats(), None
         try:
-            timers.run_due(stats=stats)
+            timers.run_due(stats=stats, stop=stopping)
         except Exception as exc:  # keep polling; the next sweep tries again
             log.exception("timer sweep failed")
             error = f"{type(exc).__name__}: {exc}"
         _report(app, stats, error)
         for step in extensions.get("sweep", app):
+            if stopping is not None and stopping.is_set():
+                return
             try:
                 step()
             except Exception:  # a mail server being away must not stop the timers
@@ -65,12 +69,36 @@ def _report(app, stats, error):
 def run_forever(app, interval):
     logs.configure()  # JSON lines, one per sweep
     scheduler = BlockingScheduler(timezone="UTC")
-    scheduler.add_job(sweep, "interval", seconds=interval, args=[app], max_instances=1, coalesce=True)
+    stopping = graceful_stop(scheduler)
+    scheduler.add_job(sweep, "interval", seconds=interval, args=[app, stopping], max_instances=1, coalesce=True)
     jobs = extensions.get("periodic_job", app)
     for job, minutes in jobs:
         scheduler.add_job(job, "interval", minutes=minutes, args=[app], max_instances=1, coalesce=True)
-    sweep(app)  # catch up at once on what fell due while no scheduler ran
+    sweep(app, stopping)  # catch up at once on what fell due while no scheduler ran
     for job, _ in jobs:  # and on what the areas' jobs would have done meanwhile (e.g. a due bulletin)
-        job(app)
-    log.info("scheduler polling every %.1f s", interval)
-    scheduler.start()
+        if not stopping.is_set():
+            job(app)
+    if not stopping.is_set():
+        log.info("scheduler polling every %.1f s", interval)
+        scheduler.start()  # returns once a stop signal has shut it down
+    log.info("调度进程已停止：进行中的步骤均已完成并提交")
+
+
+def graceful_stop(scheduler):
+    """On SIGTERM or SIGINT: begin no new step, let the one under way finish and commit, then exit.
+
+    Returns the event the sweep watches. Shutting the scheduler down waits for its running job.
+    """
+    stopping = threading.Event()
+
+    def stop(signum, _frame):
+        if stopping.is_set():
+            return
+        log.info("收到停止信号（%s）：完成当前步骤后停止", signal.Signals(signum).name)
+        stopping.set()
+        if scheduler.running:
+            scheduler.shutdown(wait=True)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    return stopping

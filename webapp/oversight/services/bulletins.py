@@ -7,7 +7,7 @@ from sqlalchemy import and_, case, func, select
 
 from engine import clock, runtime
 from engine.audit import record
-from engine.db import db
+from engine.db import db, insert_or_merge
 from engine.errors import Invalid
 from engine.models import Instance, Submission, TaskIndex
 from engine.settings import set_setting
@@ -190,16 +190,17 @@ def restrict(bulletin, departments):
 def generate_bulletin(month, by="system"):
     """Compute and store the bulletin of `month` (replacing an earlier one of that month)."""
     data = compute_bulletin(month)
+    values = {"month": month, "generated_at": now_naive(), "generated_by": by, "rules": data["rules"],
+              "summary": {**data["summary"], "sanctions": data["sanctions"]},  # the month's sanctions, as published
+              "departments": data["departments"], "rows": data["rows"]}
     with runtime.unit_of_work():
-        row = db.session.execute(select(Bulletin).where(Bulletin.month == month)).scalar()
-        if row is None:
-            row = Bulletin(month=month)
-            db.session.add(row)
-        row.generated_at = now_naive()
-        row.generated_by = by
-        row.rules, row.departments, row.rows = data["rules"], data["departments"], data["rows"]
-        row.summary = {**data["summary"], "sanctions": data["sanctions"]}  # the month's sanctions, as published
+        # One statement whether the month is new or not: refreshes at once all succeed, the last one wins.
+        upsert = insert_or_merge(Bulletin).values(**values)
+        db.session.execute(upsert.on_conflict_do_update(
+            index_elements=[Bulletin.month], set_={k: upsert.excluded[k] for k in values if k != "month"}))
         record("bulletin", by, payload={"month": month, "projects": len(data["rows"])})
+        row = db.session.execute(select(Bulletin).where(Bulletin.month == month)
+                                 .execution_options(populate_existing=True)).scalar_one()
     return row
 
 
