@@ -252,10 +252,12 @@ def test_admin_manages_users(web, model, db):
     user = db.session.execute(db.select(User).filter_by(username="gaj_li")).scalar()
     assert user.groups == {"dept:gaj"}
     r = admin.post(f"/admin/users/{user.id}/edit", data={"username": "gaj_li", "display_name": "李四",
-                                                         "department_code": "gaj", "groups": ["dept:gaj", "expert"]})
+                                                         "department_code": "gaj", "groups": ["dept:gaj", "expert"],
+                                                         "specialty": "数据治理"})
     assert r.status_code == 302
     db.session.expire_all()
     assert db.session.get(User, user.id).groups == {"dept:gaj", "expert"} and not db.session.get(User, user.id).active
+    assert db.session.get(User, user.id).specialty == "数据治理"  # the expert pool offers them by it
     r = admin.post("/admin/departments", data={"code": "sfj", "name": "市司法局"})
     assert r.status_code == 302 and "市司法局" in text(admin.get("/admin/users"))
 

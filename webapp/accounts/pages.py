@@ -109,6 +109,7 @@ def _edit(target):
         "display_name": target.display_name if target else "",
         "department_code": (target.department_code or "") if target else "",
         "email": (target.email or "") if target else "",
+        "specialty": (target.specialty or "") if target else "",
         "active": target.active if target else True,
         "groups": sorted(target.groups) if target else [],
     }
@@ -116,6 +117,7 @@ def _edit(target):
         form = request.form
         values = {"username": (form.get("username") or "").strip(), "display_name": (form.get("display_name") or "").strip(),
                   "department_code": form.get("department_code") or "", "email": (form.get("email") or "").strip(),
+                  "specialty": (form.get("specialty") or "").strip(),
                   "active": form.get("active") == "1", "groups": form.getlist("groups")}
         password = form.get("password") or ""
         errors = _check(values, password, target)
@@ -127,6 +129,7 @@ def _edit(target):
                 target.display_name = values["display_name"]
                 target.department_code = values["department_code"] or None
                 target.email = values["email"] or None
+                target.specialty = values["specialty"] or None  # 专业方向: panels pick experts by it
                 target.active = values["active"]
                 if password:
                     target.set_password(password)
@@ -156,6 +159,8 @@ def _check(values, password, target):
         errors["password"] = f"密码至少 {MIN_PASSWORD} 位"
     if not values["display_name"]:
         errors["display_name"] = "请填写姓名或显示名称"
+    if len(values.get("specialty") or "") > 64:
+        errors["specialty"] = "专业方向不能超过 64 个字符"
     if values["department_code"] and db.session.get(Department, values["department_code"]) is None:
         errors["department_code"] = "部门不存在"
     known = {code for code, _ in _group_choices()}
