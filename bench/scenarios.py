@@ -366,6 +366,15 @@ def scenario_limits(app, quick):
 SCENARIOS["limits"] = scenario_limits
 
 
+def scenario_project_search(app, quick):
+    from .search import scenario_search as run  # issue 13: 项目库 search by business values at 10 000 projects
+
+    return run(app, quick)
+
+
+SCENARIOS["project_search"] = scenario_project_search
+
+
 def _http_scenarios():
     from . import http, live, scale
 

@@ -25,6 +25,8 @@ def suspend(instance_id, actor, reason=""):
         row = _load_row(instance_id, lock=True)
         if row.status not in ("running", "incident"):
             raise Conflict(f"实例当前状态为 {row.status}，不能挂起")
+        if not isinstance(reason, str) or not reason.strip():
+            raise Invalid("请填写挂起原因（办理人将在待办中看到）", fields={"reason": "必填"})
         row.status = "suspended"
         record("suspend", actor.username, row.id, row.project_id, payload={"reason": reason})
         db.session.flush()

@@ -115,7 +115,9 @@ def test_filters_counts_bulk_and_roles(api, deployed, db):
     assert [i["id"] for i in sgj.get("/api/cockpit/instances?state=timer").get_json()["items"]] == [t.id]
     assert t.id not in {i["id"] for i in sgj.get("/api/cockpit/instances?state=running").get_json()["items"]}
     assert sgj.get("/api/cockpit/counts").get_json()["state"]["timer"] == 1
-    r = admin.post("/api/instances/bulk", json={"action": "suspend", "ids": [a.id, b.id, 999999]})
+    r = admin.post("/api/instances/bulk", json={"action": "suspend", "ids": [a.id]})
+    assert not r.get_json()["results"][0]["ok"] and "挂起原因" in r.get_json()["results"][0]["message"]  # 必填
+    r = admin.post("/api/instances/bulk", json={"action": "suspend", "ids": [a.id, b.id, 999999], "reason": "核查材料"})
     assert r.status_code == 200, r.get_json()
     results = {x["id"]: x for x in r.get_json()["results"]}
     assert results[a.id]["ok"] and results[b.id]["ok"] and not results[999999]["ok"]

@@ -103,3 +103,47 @@ def test_stand_in_actor_from_the_delegation_works_the_principals_task(people, de
     runtime.complete_task(task.id, {"amount_wan": 10, "own_funds_wan": 10, "other_funds_wan": 0}, stand_in)
     done = database.session.query(AuditEvent).filter_by(kind="complete").one()
     assert (done.actor, done.payload["on_behalf_of"]) == ("li", "wang")
+
+
+def test_project_search_by_business_values(people, deployed):
+    from engine.models import Instance
+    from webapp.projects.services import list_projects
+
+    database.session.add(Department(code="gaj", name="市公安局"))
+    rows = []
+    for i, (category, budget, contract) in enumerate((("软件开发类", 300, 280), ("设备购买类", 900, None),
+                                                      ("软件开发类", 1500, 1400))):
+        with runtime.unit_of_work():
+            instance = runtime.start_instance("simple", project_id=100 + i, owner_group="dept:gaj",
+                                              data={"build_year": 2027})
+        variables = {"project_category": category, **({"contract_amount_wan": contract} if contract else {})}
+        database.session.get(Instance, instance.id).variables = variables
+        project = Project(id=100 + i, name=f"项目{i}", department_code="gaj", build_year=2027, budget_wan=budget,
+                          created_at=date(2026, 1, 1), instance_id=instance.id)
+        database.session.add(project)
+        rows.append(project)
+    database.session.commit()
+    admin = _user("boss", "管理员", ["admin"])
+    names = lambda f: sorted(p.name for p in list_projects(admin, f)[0])  # noqa: E731
+    assert names({"category": "软件开发类"}) == ["项目0", "项目2"]
+    assert names({"budget_min": "500", "budget_max": "1000"}) == ["项目1"]
+    assert names({"contract_min": "1000"}) == ["项目2"]
+    assert names({"step": "填报"}) == ["项目0", "项目1", "项目2"]
+    assert names({"step": "审核"}) == []
+    with pytest.raises(Invalid):
+        list_projects(admin, {"budget_min": "900", "budget_max": "100"})
+    with pytest.raises(Invalid):
+        list_projects(admin, {"contract_min": "很多"})
+
+
+def test_suspend_needs_a_reason_and_the_task_is_marked(people, deployed):
+    from webapp.worklist.services import list_tasks, task_dicts
+
+    admin = runtime.Actor("boss", frozenset({"admin"}))
+    with runtime.unit_of_work():
+        row = runtime.start_instance("simple", project_id=7, owner_group="dept:gaj", data={"build_year": 2027})
+    with pytest.raises(Invalid):
+        runtime.suspend(row.id, admin, "  ")
+    runtime.suspend(row.id, admin, "核查申报材料")
+    [task] = task_dicts(list_tasks(people["wang"], {})[0])
+    assert task["suspended"] is True

@@ -73,7 +73,7 @@ def test_run_due_cli_with_at(app, deployed):
 def test_suspended_instance_waits_until_resumed(deployed, actor):
     [row] = start_timed()
     admin = actor("admin", "admin")
-    runtime.suspend(row.id, admin)
+    runtime.suspend(row.id, admin, "核查材料")
     assert timers.run_due(datetime.fromisoformat("2027-03-02T00:00:00+08:00")) == 0
     runtime.resume(row.id, admin)
     assert timers.run_due(datetime.fromisoformat("2027-03-02T00:00:00+08:00")) == 1

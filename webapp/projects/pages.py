@@ -21,7 +21,8 @@ from . import services as service
 bp = Blueprint("projects", __name__, template_folder="templates")
 bp.before_request(require_login)
 
-FILTER_KEYS = ("year", "stage", "department", "status", "overdue", "q")
+FILTER_KEYS = ("year", "stage", "department", "status", "overdue", "q", "category", "budget_min", "budget_max",
+               "contract_min", "contract_max", "step")
 STATUS_CHOICES = ["进行中", "已挂起", "故障", "已完成", "不予立项", "已终止"]
 EXPORT_LIMIT = 10000
 

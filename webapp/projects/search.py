@@ -10,7 +10,7 @@ from sqlalchemy import exists
 from engine.errors import Invalid
 from engine.models import Instance, TaskIndex
 
-from webapp.core.models import Project
+from ..core.models import Project
 
 MAX_TEXT = 100
 LIMIT_WAN = Decimal("1e10")

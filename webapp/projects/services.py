@@ -19,6 +19,7 @@ from ..core.paging import page_of
 from ..core.records import db_int
 from ..core.timefmt import iso, now_naive
 from ..oversight.services.inspections import sanction_variables
+from . import search
 from .comments import add as add_comment, listing as comments_of  # noqa: F401  (other areas' entry)
 
 LIFECYCLE_PROCESS = "lifecycle"  # overridable with app.config["EGOV_LIFECYCLE_PROCESS"] (tests)
@@ -206,7 +207,8 @@ def _rejected_sql():
 
 
 def list_projects(user, filters=None, page=1, per_page=20):
-    """(projects, total) the user may see. Filters: year, stage, department, status, overdue, q."""
+    """(projects, total) the user may see. Filters: year, stage, department, status, overdue, q, and the business
+    values of search.FILTER_KEYS (category, budget_min/max, contract_min/max, step)."""
     filters = filters or {}
     query = select(Project).outerjoin(Instance, Instance.id == Project.instance_id)
     seen = access.project_filter(user.groups)
@@ -237,6 +239,7 @@ def list_projects(user, filters=None, page=1, per_page=20):
         query = query.where(_overdue_exists())
     if filters.get("q"):
         query = query.where(Project.name.contains(str(filters["q"])))
+    query = query.where(*search.business_conditions(filters))  # 类别, 预算/合同金额区间, 当前环节
     query = query.order_by(Project.created_at.desc(), Project.id.desc())
     return page_of(query, page, per_page, db.session)
 

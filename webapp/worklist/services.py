@@ -183,8 +183,11 @@ def task_dicts(tasks):
     now, limit = now_naive(), _soon_limit()
     names = accounts.display_names({t.assignee for t in tasks if t.assignee})
     cities = city_labels(tasks)
+    instance_ids = {t.instance_id for t in tasks}
+    suspended = set(db.session.execute(select(Instance.id).where(
+        Instance.id.in_(instance_ids), Instance.status == "suspended")).scalars()) if instance_ids else set()
     return [{**task_dict(t, projects.get(t.project_id), now, limit), "assignee_name": names.get(t.assignee, t.assignee),
-             "context_label": cities.get(t.instance_id)} for t in tasks]
+             "context_label": cities.get(t.instance_id), "suspended": t.instance_id in suspended} for t in tasks]
 
 
 def may_see_task(user, task):
