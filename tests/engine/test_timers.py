@@ -109,13 +109,21 @@ def _race(n, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     go = tmp_path / "go"
     ready = [tmp_path / f"ready{i}" for i in range(2)]
-    procs = [subprocess.Popen([sys.executable, "-c", RACER, str(go), str(r)], cwd=ROOT, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for r in ready]
+    # Output goes to files, not pipes: a racer blocked on a full pipe that nobody reads yet would hold its
+    # locks and stall the other racer.
+    outs = [(tmp_path / f"out{i}", tmp_path / f"err{i}") for i in range(2)]
+    procs = []
+    for r, (out, err) in zip(ready, outs):
+        with open(out, "w") as stdout, open(err, "w") as stderr:
+            procs.append(subprocess.Popen([sys.executable, "-c", RACER, str(go), str(r)], cwd=ROOT, env=env,
+                                          stdout=stdout, stderr=stderr, text=True))
     deadline = time.monotonic() + 120
     while not all(r.exists() for r in ready) and time.monotonic() < deadline:
         time.sleep(0.05)
     go.touch()
-    return [p.communicate(timeout=600) for p in procs]
+    for p in procs:
+        p.wait(timeout=600)
+    return [(out.read_text(), err.read_text()) for out, err in outs]
 
 
 def _fired_counts(outputs):

@@ -63,6 +63,9 @@ def configure(force=False):
     root.setLevel(logging.INFO)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # our request line replaces its access line
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # SpiffWorkflow logs every task's change of state at INFO: dozens of lines per step, which would drown the
+    # request and sweep lines (and fill a pipe that nobody reads); its warnings and errors still come through.
+    logging.getLogger("spiff").setLevel(logging.WARNING)
     root._egov_configured = True
 
 
