@@ -21,7 +21,11 @@ GROUP_NAMES = {
     "szf": "市政府",
     "expert": "专家",
     "analyst": "业务分析员",
-    "admin": "系统管理员",
+    "admin": "流程监控管理员",
+    # 三员分立 (等保 2.0): no account holds two of these three, and they hold no business role's rights.
+    "sysadmin": "系统管理员",
+    "secadmin": "安全管理员",
+    "auditor": "安全审计员",
 }
 
 # Groups that see every project (SPEC §4).

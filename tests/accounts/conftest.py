@@ -1,5 +1,6 @@
 """Users for the accounts tests, made directly in the database."""
 import pytest
+from flask.testing import FlaskClient
 
 
 @pytest.fixture
@@ -67,3 +68,20 @@ def oidc_provider(app, live_server, monkeypatch):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+class _Client(FlaskClient):
+    """The `db` fixture keeps one app context open, so requests share `g`, where flask-login and the
+    sign-in keep the request's user: forget them before every request so each client is its own browser."""
+
+    def open(self, *args, **kwargs):
+        from flask import g, has_app_context
+
+        for name in ("_login_user", "login_session", "api_user") if has_app_context() else ():
+            g.pop(name, None)
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _own_browsers(app, monkeypatch):
+    monkeypatch.setattr(app, "test_client_class", _Client)

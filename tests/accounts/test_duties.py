@@ -49,7 +49,8 @@ def test_each_role_only_its_own_part(staff):
         for role in ROLES:
             client = clients[role]
             r = client.open(path, method=method, data=data)
-            ok = r.status_code < 400 or r.status_code == 422
+            # a refused GET of the worklist sends the three administrators to their own home page instead
+            ok = r.status_code < 300 or r.status_code == 422 or (r.status_code == 302 and method == "POST")
             if ok != (role in allowed):
                 wrong.append((role, method, path, r.status_code))
     assert wrong == []

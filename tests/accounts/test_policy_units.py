@@ -104,7 +104,7 @@ def test_excel_cells_stay_text(db):
     from openpyxl import Workbook, load_workbook
     import io
 
-    from webapp.accounts.xlsx_text import as_text_cells
+    from webapp.core.xlsx import as_text_cells
 
     book = Workbook()
     book.active.append(["=HYPERLINK(\"http://x\",\"y\")", "+1", "-1", "@SUM(A1)", 3])

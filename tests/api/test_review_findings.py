@@ -38,7 +38,7 @@ def test_non_ascii_digits_are_not_numbers(api, simple, path):
 def _plan_world(db, deployed):
     """Two departments' approved projects for 2027, with just the rows the plan reads."""
     from engine.models import Instance, Submission
-    from webapp.models import Project
+    from webapp.core.models import Project
 
     now = datetime(2026, 6, 1)
     for pid, dept, name in ((1, "gaj", "=HYPERLINK(\"http://evil\",\"点我\")"), (2, "jyj", "教育平台")):

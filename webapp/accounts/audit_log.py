@@ -52,7 +52,7 @@ def workbook(rows):
     """An .xlsx of audit rows; every cell is written as text (never a formula, whatever the user typed)."""
     from openpyxl import Workbook
 
-    from .xlsx_text import as_text_cells
+    from ..core.xlsx import as_text_cells
 
     book = Workbook()
     sheet = book.active

@@ -48,7 +48,7 @@ def _filters():
 
 @bp.get("")
 def index():
-    from .pagination import page_args
+    from ..core.paging import page_args
 
     filters, errors = _filters()
     page, per_page = page_args(50)

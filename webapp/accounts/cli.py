@@ -35,7 +35,10 @@ DEMO_USERS = [
     ("expert4", "评审专家 四", None, ["expert"]),
     ("expert5", "评审专家 五", None, ["expert"]),
     ("analyst", "业务分析员", None, ["analyst"]),
-    ("admin", "系统管理员", None, ["admin"]),
+    ("admin", "流程监控管理员", None, ["admin"]),
+    ("sysadmin", "系统管理员", None, ["sysadmin"]),
+    ("secadmin", "安全管理员", None, ["secadmin"]),
+    ("auditor", "安全审计员", None, ["auditor"]),
 ]
 
 # The demo expert pool: a panel of three or more picks from five, each with a specialty (专业方向).

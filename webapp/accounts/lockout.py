@@ -3,9 +3,11 @@
 Each failure is one `UPDATE … SET failed_logins = failed_logins + 1 … RETURNING`, so sixteen wrong passwords
 sent at once are sixteen failures and the fifth locks the account, on SQLite and PostgreSQL alike.
 """
+import time
 from datetime import timedelta
 
 from sqlalchemy import case
+from sqlalchemy.exc import OperationalError
 
 from engine.db import db
 
@@ -30,7 +32,22 @@ def lock_remaining(user):
 
 
 def count_failure(user_id):
-    """Add one failure; returns (failures so far, locked now)."""
+    """Add one failure; returns (failures so far, locked now).
+
+    SQLite may refuse a write outright ("database is locked") when many sign-ins race for it; the failure is
+    counted again in a fresh transaction, so none is lost and the answer is never a 500.
+    """
+    for attempt in range(8):
+        try:
+            return _count_failure(user_id)
+        except OperationalError:
+            db.session.rollback()
+            if attempt == 7:
+                raise
+            time.sleep(0.02 * (attempt + 1))
+
+
+def _count_failure(user_id):
     User = _user()
     limit = settings.get("LOGIN_MAX_FAILURES")
     until = real_now() + timedelta(minutes=settings.get("LOGIN_LOCK_MINUTES"))

@@ -54,6 +54,11 @@ class User(UserMixin, db.Model):
     def is_active(self):
         return self.active
 
+    def get_id(self):
+        """What flask-login keeps in the session and remember-me cookies: the token of this sign-in (a
+        `login_session` row, see sessions.py), never the user's id, so deleting the row ends both at once."""
+        return self.__dict__.get("_login_token")
+
 
 class ApiToken(db.Model):
     token_hash = db.Column(db.String(64), primary_key=True)

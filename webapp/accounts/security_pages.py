@@ -9,29 +9,65 @@ from flask_login import current_user
 from engine.audit import record
 from engine.db import db
 
-from . import captcha_image, passwords, sessions, totp
+from . import captcha_image, duties, passwords, sessions, totp
 from .signin import current_signin
 
 bp = Blueprint("account", __name__, template_folder="templates")
 
 OPEN_ENDPOINTS = {"account.password", "account.second_factor", "account.captcha", "auth.logout", "auth.login",
-                  "static", "sso.start", "sso.callback"}
+                  "static", "sso.start", "sso.callback", "api.change_password", "api.revoke_token", "api.me"}
+# 三员分立: what each of the three administrators may reach besides OPEN_ENDPOINTS (blueprint prefixes and
+# endpoints); every other page and API route is refused to them, whatever groups they also hold.
+OWN_PART = {
+    duties.SYSADMIN: ("users.", "api.openapi"),
+    duties.SECADMIN: ("users.", "api.openapi"),
+    duties.AUDITOR: ("audit.", "api.audit_log", "api.openapi"),
+}
+HOME = {duties.SYSADMIN: "users.users", duties.SECADMIN: "users.users", duties.AUDITOR: "audit.index"}
 
 
 def guard():
-    """Send a sign-in that owes a password change or a second factor to the page that settles it."""
+    """Before every page: a sign-in that owes a password change or a second factor goes to the page that
+    settles it; one of the three administrators reaches only their own part."""
     if request.endpoint in OPEN_ENDPOINTS or request.path.startswith("/static/"):
         return None
     if not current_user.is_authenticated or request.path.startswith("/api"):
         return None
+    return owed() or own_part_only(current_user)
+
+
+def owed():
+    """A redirect to the page that settles what this sign-in still owes (a new password, the second
+    factor), or None."""
     signin = current_signin()
-    if signin is None:
-        return None
-    if signin.via != "oidc" and passwords.change_required(current_user):
+    if signin is not None and signin.via != "oidc" and passwords.change_required(current_user):
         return redirect(url_for("account.password"))
-    if totp.required(current_user) and not signin.second_factor:
+    if signin is not None and totp.required(current_user) and not signin.second_factor:
         return redirect(url_for("account.second_factor"))
     return None
+
+
+def own_part_only(account):
+    """403 (or their home page instead of the worklist) for one of the three outside their own part."""
+    from flask import abort
+
+    roles = [r for r in duties.THREE if duties.holds(account, r)]
+    if not roles or request.endpoint in OPEN_ENDPOINTS:
+        return None
+    endpoint = request.endpoint or ""
+    if any(endpoint.startswith(p) or endpoint == p for r in roles for p in OWN_PART[r]):
+        return None
+    if endpoint == "tasks.index" and not request.path.startswith("/api"):
+        return redirect(url_for(HOME[roles[0]]))
+    abort(403)
+
+
+def api_guard():
+    """The same rule for the API (after the API has found the token's or the session's user)."""
+    from ..core.identity import current_account
+
+    account = current_account()
+    return own_part_only(account) if account is not None else None
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -8,81 +8,26 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta, timezone
 
-from flask import request
 from sqlalchemy import or_
 
 from engine import roles
-from engine.audit import record
 from engine.db import db
-from engine.errors import Forbidden
 
 from ..core.identity import Unauthorized
 from ..core.models import Department
 from .models import ApiToken, User, user_groups
 
-MAX_FAILED_LOGINS = 5
-LOCK_MINUTES = 15
+# Sign-in with a password lives in signin.py (lock, captcha, audit); the user loader of pages is the
+# server-side sign-in's (sessions.py). Both are re-exported here, the area's entry point.
+from .signin import AccountLocked, authenticate  # noqa: E402,F401
+from .signin import load_signin as load_user  # noqa: E402,F401
+
 TOKEN_HOURS = 12
-
-
-class AccountLocked(Forbidden):
-    code = "account_locked"
 
 
 def _real_now():
     # Security clocks (lockout, token expiry) follow real time, not the 演练模式 clock offset.
     return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-def load_user(user_id):
-    """flask-login's user loader: the active user of a session."""
-    try:
-        user = db.session.get(User, int(user_id))
-    except (TypeError, ValueError):
-        return None
-    return user if user is not None and user.active else None
-
-
-def authenticate(username, password, via="session"):
-    """The user with these credentials; failures are counted and the 5th locks the account 15 minutes.
-
-    Raises Unauthorized (401) or AccountLocked (403), both with Chinese messages. The failure count is
-    committed even though the call raises, so the lock survives the rejected request.
-    """
-    if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
-        raise Unauthorized("请输入用户名和密码")
-    user = db.session.execute(db.select(User).filter_by(username=username)).scalar()
-    now = _real_now()
-    if user is not None and user.locked_until and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        _audit_login(username, False, via, "locked")
-        db.session.commit()
-        raise AccountLocked(f"登录失败次数过多，账户已锁定，请 {minutes} 分钟后再试")
-    if user is None or not user.check_password(password) or not user.active:
-        message = "用户名或密码错误"
-        if user is not None:
-            user.failed_logins = (user.failed_logins or 0) + 1
-            if user.failed_logins >= MAX_FAILED_LOGINS:
-                user.failed_logins, user.locked_until = 0, now + timedelta(minutes=LOCK_MINUTES)
-                message = f"连续 {MAX_FAILED_LOGINS} 次登录失败，账户已锁定 {LOCK_MINUTES} 分钟"
-            elif not user.active:
-                message = "账户已停用，请联系管理员"
-        _audit_login(username, False, via, "bad_credentials")
-        db.session.commit()
-        if user is not None and user.locked_until and user.locked_until > now:
-            raise AccountLocked(message)
-        raise Unauthorized(message)
-    user.failed_logins, user.locked_until = 0, None
-    _audit_login(username, True, via)
-    db.session.commit()
-    return user
-
-
-def _audit_login(username, ok, via, reason=None):
-    payload = {"ok": ok, "via": via, "ip": request.remote_addr if request else None}
-    if reason:
-        payload["reason"] = reason
-    record("login", username, payload=payload)
 
 
 # ---------------------------------------------------------------- bearer tokens
@@ -187,3 +132,9 @@ def expert_choices(specialty, context):
 def user_named(username):
     """The user with this login name, or None."""
     return db.session.execute(db.select(User).filter_by(username=username)).scalar()
+
+
+def known_groups():
+    """Every group code a user may hold: the departments', the business roles and the three administrators'."""
+    codes = db.session.execute(db.select(Department.code)).scalars()
+    return [f"dept:{c}" for c in codes] + list(roles.GROUP_NAMES)

@@ -46,14 +46,26 @@ def find(token):
     now = real_now()
     idle = timedelta(minutes=settings.get("IDLE_TIMEOUT_MINUTES"))
     expired = now > row.remember_until if row.remember_until else now - row.last_seen > idle
+    key = LoginSession.token_hash == row.token_hash
     if expired:
-        db.session.delete(row)
-        db.session.commit()
+        _write_quietly(db.delete(LoginSession).where(key))
         return None
     if (now - row.last_seen).total_seconds() > TOUCH_SECONDS:
-        row.last_seen = now
-        db.session.commit()
+        _write_quietly(db.update(LoginSession).where(key).values(last_seen=now))
     return row
+
+
+def _write_quietly(statement):
+    """A housekeeping write of the user loader, in a transaction of its own (begun by the write, so SQLite
+    waits for its lock instead of failing); under contention it is skipped, the next request tries again."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        db.session.commit()
+        db.session.execute(statement.execution_options(synchronize_session=False))
+        db.session.commit()
+    except OperationalError:
+        db.session.rollback()
 
 
 def mark_second_factor(token):

@@ -15,6 +15,8 @@ from engine.audit import record
 from engine.db import db
 
 from . import duties, settings
+from .models import User
+from .signin import audit_login, begin
 
 bp = Blueprint("sso", __name__)
 _ID_TOKEN = "oidc_id_token"
@@ -44,10 +46,10 @@ def init_app(app):
 
 
 def _refuse(message, reason, subject=None, status=400):
-    record("login", subject, payload={"ok": False, "via": "oidc", "reason": reason})
+    audit_login(subject, False, "oidc", reason)
     db.session.commit()
     return render_template("accounts/login.html", error=message, username="", next="", sso=enabled(),
-                           captcha=None), status
+                           captcha=False), status
 
 
 @bp.get("/login/sso")
@@ -66,13 +68,17 @@ def callback():
     except OAuthError as exc:  # bad or replayed state, a refused code, a token that does not verify
         reason = "bad_state" if "state" in (exc.error or "") else "provider_error"
         return _refuse("统一身份认证登录未完成或已失效，请重新登录", reason)
-    claims = token.get("userinfo") or {}
+    claims = dict(token.get("userinfo") or {})  # the verified ID token's claims
     claim = settings.get("OIDC_USERNAME_CLAIM")
+    wanted = {claim, settings.get("OIDC_GROUPS_CLAIM")} - {None}
+    if not wanted <= set(claims):  # providers may keep profile claims for the userinfo endpoint
+        try:
+            extra = provider().userinfo(token=token)
+        except Exception:  # the provider is away or answers nonsense: no sign-in, an answer all the same
+            return _refuse("统一身份认证暂时不可用，请稍后再试", "provider_error")
+        if extra.get("sub") == claims.get("sub"):
+            claims.update({k: v for k, v in extra.items() if k not in claims})
     username = claims.get(claim)
-    from .signin import finish_signin
-
-    from .models import User
-
     user = db.session.execute(db.select(User).filter_by(username=username)).scalar() \
         if isinstance(username, str) and username else None
     if user is None or not user.active:
@@ -84,8 +90,10 @@ def callback():
         problem = _apply_groups(user, claims.get(groups_claim))
         if problem:
             return _refuse(problem, "groups_conflict", user.username, status=403)
+    audit_login(user.username, True, "oidc")
+    begin(user, remember=False, via="oidc")
     session[_ID_TOKEN] = token.get("id_token")
-    return finish_signin(user, remember=False, via="oidc")
+    return redirect(url_for("tasks.index"))
 
 
 def _apply_groups(user, groups):

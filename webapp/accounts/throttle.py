@@ -22,8 +22,8 @@ def login_limit():
     return settings.get("LOGIN_RATE_LIMIT")
 
 
-def only_posts():
-    """Exempt everything but attempts: showing the login page costs nothing."""
+def exempt():
+    """Attempts are counted only when the account rules are on, and only POSTs (showing the page is free)."""
     from flask import request
 
-    return request.method != "POST"
+    return request.method != "POST" or not settings.rules_on()

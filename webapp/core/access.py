@@ -39,17 +39,17 @@ def may_model(user):
 
 def require_monitor(user):
     if not may_monitor(user):
-        raise Forbidden("只有市数管局和系统管理员可以查看流程监控")
+        raise Forbidden("只有市数管局和流程监控管理员可以查看流程监控")
 
 
 def require_admin(user):
     if not may_act(user):
-        raise Forbidden("只有系统管理员可以执行此操作")
+        raise Forbidden("只有流程监控管理员可以执行此操作")
 
 
 def require_modeller(user):
     if not may_model(user):
-        raise Forbidden("只有业务分析员和系统管理员可以使用流程建模")
+        raise Forbidden("只有业务分析员和流程监控管理员可以使用流程建模")
 
 
 # ---------------------------------------------------------------- projects
