@@ -82,3 +82,22 @@ def test_pages_carry_a_strict_content_security_policy(app, users):
     nonce = policy.split("'nonce-")[1].split("'")[0]
     html = r.get_data(as_text=True)
     assert all(f'nonce="{nonce}"' in tag for tag in html.split("<script")[1:] if "src=" not in tag.split(">")[0])
+
+
+def test_form_rendering_escapes_names_titles_and_limits(app):
+    from webapp.core.formrender import render_form, render_view
+
+    evil = '"><script>alert(1)</script>'
+    schema = {"type": "object", "title": evil, "required": [evil], "properties": {
+        evil: {"type": "string", "title": evil, "description": evil, "maxLength": 10},
+        "n": {"type": "number", "title": evil, "minimum": 0},
+        "rows": {"type": "array", "title": evil, "items": {"type": "object", "properties": {
+            evil: {"type": "string", "title": evil}}}},
+        "ok": {"type": "boolean", "title": evil}}}
+    with app.test_request_context():
+        html = str(render_form(schema, {evil: evil, "rows": [{evil: evil}]})) + str(
+            render_view(schema, {evil: evil, "rows": [{evil: evil}]}))
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    from engine import forms
+
+    assert any("字段名只能由" in p for p in forms.check_schema(schema))  # and refused at deploy

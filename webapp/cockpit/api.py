@@ -6,6 +6,7 @@ from flask import request
 from ..core.api import BadRequest, bp, json_body, listing, paging, user
 from ..core.openapi import (INSTANCE_ID, OBJ, PAGING, REASON, REF, TASK_ID, add_paths, list_of, operation,
                             path_param, query_params, int_query_params)
+from ..core.records import db_int
 from . import services as svc
 
 FILTERS = ("state", "status", "stage", "department", "version", "process", "project_id", "overdue")
@@ -92,9 +93,10 @@ def instance_overview(instance_id):
 @bp.get("/instances/<int:instance_id>/migration", endpoint="cockpit_instance_migration")
 def instance_migration(instance_id):
     version = request.args.get("version_id")
-    if version is not None and not version.isdigit():
+    number = db_int(version) if version else None
+    if version is not None and number is None:
         raise BadRequest("version_id 须为整数", fields={"version_id": "须为整数"})
-    return svc.migration_plan(user(), instance_id, int(version) if version else None)
+    return svc.migration_plan(user(), instance_id, number)
 
 
 def _version_id(body):

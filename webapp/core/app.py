@@ -3,7 +3,10 @@
 `install_web` runs before the areas' init_app (sign-in, CSRF, errors, template helpers), `finish_web`
 after them: the API blueprint is registered once every area has added its routes to it.
 """
-from flask import request
+import secrets
+from urllib.parse import urlsplit
+
+from flask import g, request
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -84,12 +87,36 @@ def install_web(app):
         if not request.path.startswith("/api"):
             refuse_nul()
 
+    app.add_template_global(csp_nonce)
+
     @app.after_request
     def _security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy", content_security_policy(app))
         return response
+
+
+def csp_nonce():
+    """This response's script nonce: the only inline scripts a page may run carry it."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(18)
+    return g.csp_nonce
+
+
+def content_security_policy(app):
+    """No script but our own files and this response's nonced blocks; styles may be inline (bpmn-js,
+    dmn-js and echarts set style attributes), nothing else from elsewhere. Forms may post to the city's
+    identity provider (logout goes on to it)."""
+    issuer = app.config.get("OIDC_ISSUER") or ""
+    parts = urlsplit(issuer)
+    form_to = f" {parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+    return ("default-src 'self'; "
+            f"script-src 'self' 'nonce-{csp_nonce()}'; "
+            "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; "
+            "connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; "
+            f"frame-ancestors 'self'; form-action 'self'{form_to}")
 
 
 def finish_web(app):

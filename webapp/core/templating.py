@@ -95,4 +95,8 @@ def _nav_context():
     groups = current_user.groups
     context["may_model"] = bool({"admin", "analyst"} & groups)
     context["may_monitor"] = bool({"admin", "sgj"} & groups)
+    # 三员分立: the three administrators see only their own part (the accounts area enforces it)
+    context["three_admin"] = bool({"sysadmin", "secadmin", "auditor"} & groups)
+    context["may_manage_users"] = bool({"sysadmin", "secadmin"} & groups)
+    context["may_audit"] = "auditor" in groups
     return context

@@ -4,6 +4,7 @@ from flask import request
 
 from ..core.api import BadRequest, bp, json_body, listing, paging, user
 from ..core.openapi import OBJ, PAGING, REF, add_paths, list_of, operation, path_param, query_params
+from ..core.records import db_int
 from . import services as svc
 
 
@@ -95,7 +96,10 @@ def delete_draft(draft_id):
 @bp.get("/drafts/<int:draft_id>/compare", endpoint="cockpit_compare_draft")
 def compare_draft(draft_id):
     version = request.args.get("version_id")
-    return svc.compare_draft(user(), draft_id, int(version) if version and version.isdigit() else None)
+    number = db_int(version) if version else None
+    if version and number is None:
+        raise BadRequest("version_id 须为整数", fields={"version_id": "须为整数"})
+    return svc.compare_draft(user(), draft_id, number)
 
 
 @bp.post("/drafts/deploy", endpoint="cockpit_deploy_drafts")

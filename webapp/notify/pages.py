@@ -5,6 +5,7 @@ from engine.errors import EngineError
 
 from ..core.pages import is_admin, require_login, user
 from ..core.paging import page_args
+from ..core.records import db_int
 from . import admin_view, preferences
 from . import services as service
 from .services import KIND_LABELS
@@ -24,7 +25,7 @@ def index():
 
 @bp.route("/notifications/read", methods=["POST"])
 def mark_read():
-    ids = [int(x) for x in request.form.getlist("ids") if x.isdigit()]
+    ids = [n for n in map(db_int, request.form.getlist("ids")) if n is not None]
     if request.form.get("all") == "1":
         service.mark_read(user(), None)
         flash("全部通知已标为已读", "success")

@@ -220,9 +220,9 @@ def department(code):
 
 @bp.get("/plan")
 def plan():
-    reports.scope(_user())
+    departments = reports.plan_scope(_user())
     year = int_arg(request.args, "year") or clock.today().year
-    return render_template("oversight/plan.html", plan=reports.plan(year), year=year, is_sgj=_is_sgj(),
+    return render_template("oversight/plan.html", plan=reports.plan(year, departments), year=year, is_sgj=_is_sgj(),
                            principles=reports.PRINCIPLES)
 
 

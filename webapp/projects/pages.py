@@ -4,6 +4,7 @@ from io import BytesIO
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 
 from engine import clock, progress, registry, roles
+from engine.audit import record
 from engine.db import db
 from engine.errors import EngineError, Invalid
 from engine.models import Instance, Submission, TaskIndex
@@ -15,6 +16,7 @@ from ..core.pages import int_arg, require_login, user
 from ..core.paging import page_args
 from ..core.taskspec import form_title, schema_for
 from ..core.timefmt import fmt_dt, now_naive
+from ..core.xlsx import as_text_cells
 from ..files.services import file_label, project_files
 from . import services as service
 
@@ -90,8 +92,11 @@ def export():
         sheet.column_dimensions[col].width = width
     sheet.freeze_panes = "A2"
     out = BytesIO()
-    book.save(out)
+    as_text_cells(book).save(out)
     out.seek(0)
+    record("export", user().username, payload={"what": "projects", "rows": len(rows),
+                                               "filters": {k: str(v) for k, v in filters.items()}})
+    db.session.commit()
     return send_file(out, as_attachment=True, download_name="项目库.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

@@ -10,6 +10,7 @@ from ..accounts.services import display_names
 from ..core import formrender
 from ..core.models import Project
 from ..core.pages import actor, int_arg, require_login, user
+from ..core.records import db_int
 from ..core.paging import page_args
 from ..core.taskspec import form_title, render_markdown, schema_for
 from ..files.services import file_label, samples_cover, store_for
@@ -29,7 +30,8 @@ def _filters():
     raw = {k: (request.args.get(k) or "").strip() for k in FILTER_KEYS}
     filters = {k: v for k, v in raw.items() if v and k not in ("deadline", "claim")}
     if "project_id" in filters:
-        filters["project_id"] = int(filters["project_id"]) if filters["project_id"].isdigit() else -1
+        project_id = db_int(filters["project_id"])
+        filters["project_id"] = project_id if project_id is not None else -1
     if raw["deadline"] in ("overdue", "soon"):
         filters[raw["deadline"]] = True
     if raw["claim"] in ("mine", "unassigned"):

@@ -36,7 +36,7 @@ def _field(schema, value, path, required, ctx):
     css = "field" + (" wide" if wide else "") + (" has-error" if error else "")
     if kind == "object":
         inner = _fields(schema, value or {}, path, ctx)
-        return (f'<fieldset class="{css} group" data-path="{path}"><legend>{title}{mark}</legend>'
+        return (f'<fieldset class="{css} group" data-path="{escape(path)}"><legend>{title}{mark}</legend>'
                 f'{help_html}{error_html}<div class="form-grid">{inner}</div></fieldset>')
     if schema.get("readOnly") and not ctx.disabled and kind not in ("file", "files", "rows"):
         # A value the process supplies (合同额, 上月进度, 督查处理 …): shown, not edited; the server takes the
@@ -47,7 +47,7 @@ def _field(schema, value, path, required, ctx):
         mark = ""
     else:
         control = _control(kind, schema, value, path, required, ctx)
-    return (f'<div class="{css}" data-path="{path}"><label for="{_dom_id(path)}">{title}{mark}</label>'
+    return (f'<div class="{css}" data-path="{escape(path)}"><label for="{_dom_id(path)}">{title}{mark}</label>'
             f'<div class="control">{control}{help_html}{error_html}</div></div>')
 
 
@@ -55,7 +55,7 @@ def _control(kind, schema, value, path, required, ctx):
     v = escape(_text(value))
     if kind in ("number", "integer"):
         step = "1" if kind == "integer" else "any"
-        limits = "".join(f' {a}="{schema[k]}"' for k, a in (("minimum", "min"), ("maximum", "max")) if k in schema)
+        limits = "".join(f' {a}="{escape(schema[k])}"' for k, a in (("minimum", "min"), ("maximum", "max")) if k in schema)
         html = f'<input type="number" step="{step}"{limits} value="{v}" {_attrs(schema, path, required, ctx)}>'
         if is_money(schema):
             return f'<span class="input-unit">{html}<span class="unit">{MONEY_UNIT}</span></span>'
@@ -80,7 +80,7 @@ def _control(kind, schema, value, path, required, ctx):
         return _files(value, path, ctx)
     if kind == "rows":
         return _rows(schema, value, path, ctx)
-    maxlen = f' maxlength="{schema["maxLength"]}"' if "maxLength" in schema else ""
+    maxlen = f' maxlength="{escape(schema["maxLength"])}"' if "maxLength" in schema else ""
     return f'<input type="text" value="{v}"{maxlen} {_attrs(schema, path, required, ctx)}>'
 
 

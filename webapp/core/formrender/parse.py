@@ -1,4 +1,5 @@
 """Reading a posted form back: request.form (and files) -> typed data and field errors."""
+from ..records import db_int
 from .schema import _join, _text, _type, kind_of, resolve
 
 
@@ -113,8 +114,9 @@ def _parse_rows(schema, form, files, store_file, path, root, errors):
     for key in list(form.keys()) + list(files.keys() if hasattr(files, "keys") else []):
         if key.startswith(prefix):
             head = key[len(prefix):].split(".", 1)[0]
-            if head.isdigit():
-                indexes.add(int(head))
+            index = db_int(head)
+            if index is not None and 0 <= index < 10000:
+                indexes.add(index)
     rows = []
     for old in sorted(indexes):
         row_errors = {}

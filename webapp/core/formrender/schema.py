@@ -122,7 +122,9 @@ def _join(prefix, key):
 
 
 def _dom_id(path):
-    return "f-" + path.replace(".", "-")
+    # Escaped like every other attribute value: names come from analysts' schemas (refused at deploy
+    # unless plain identifiers, but a form previewed before deploy is rendered too).
+    return escape("f-" + path.replace(".", "-"))
 
 
 class _Ctx:

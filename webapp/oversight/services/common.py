@@ -66,6 +66,21 @@ def scope(user):
     raise Forbidden("只有市数管局、市政府领导、管理员和项目建设主管部门可以查看")
 
 
+# The annual plan is the city's budget line: besides the viewers, 发改委 and 财政局 (who fund it) see it all.
+PLAN_VIEWERS = VIEWERS | {"fgw", "czj"}
+
+
+def plan_scope(user):
+    """None: every department's entries of the 年度建设计划; else the user's own departments. Others: 403."""
+    groups = set(user.groups)
+    if groups & PLAN_VIEWERS:
+        return None
+    depts = {g.split(":", 1)[1] for g in groups if g.startswith("dept:")}
+    if depts:
+        return depts
+    raise Forbidden("只有市数管局、市发改委、市财政局、市政府领导和项目建设主管部门可以查看年度建设计划")
+
+
 def require_sgj(user):
     if not ({"sgj", "admin"} & set(user.groups)):
         raise Forbidden("只有市数管局可以执行此操作")

@@ -5,6 +5,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from ...core.xlsx import as_text_cells
 from .common import RAG_LABELS
 
 HEAD = Font(bold=True)
@@ -99,5 +100,5 @@ def plan_xlsx(plan):
 
 def _save(wb):
     out = BytesIO()
-    wb.save(out)
+    as_text_cells(wb).save(out)
     return out.getvalue()

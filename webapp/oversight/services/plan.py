@@ -16,13 +16,19 @@ from .common import (
 )
 
 
-def plan(year):
-    """The build year's approved projects, grouped by 共享优先、保障民生、协调发展 and ordered."""
+def plan(year, departments=None):
+    """The build year's approved projects, grouped by 共享优先、保障民生、协调发展 and ordered.
+
+    `departments` (a set of codes, from plan_scope) keeps only their entries: a department sees its own.
+    """
     year = int(year)
     approvals_all = latest_submissions(FORM_APPROVAL)
     candidate = set(db.session.execute(select(Project.id).where(Project.build_year == year)).scalars())
     candidate |= {pid for pid, d in approvals_all.items() if d.get("investment_plan_year") == year}
     candidate &= set(approvals_all)
+    if departments is not None:
+        candidate &= set(db.session.execute(select(Project.id).where(
+            Project.id.in_(candidate), Project.department_code.in_(departments))).scalars()) if candidate else set()
     ids = sorted(candidate)
     projects = _projects(ids) if ids else {}
     annual = latest_submissions(FORM_ANNUAL, ids) if ids else {}

@@ -8,7 +8,7 @@ from .assets import assets  # noqa: F401
 from .bulletins import compute_bulletin, rag, restrict  # noqa: F401
 from .common import (  # noqa: F401
     DEFAULT_RULES, DIMENSIONS, LIFECYCLE, PRINCIPLES, RAG_LABELS, RULE_LABELS, VIEWERS, current_month, month_list,
-    now_naive, parse_month, previous_month, require_sgj, rules, scope,
+    now_naive, parse_month, plan_scope, previous_month, require_sgj, rules, scope,
 )
 from .funds import funds, may_receive_funds  # noqa: F401
 from .performance import dashboard, department_record, performance  # noqa: F401
