@@ -95,14 +95,18 @@ def test_authenticate_and_actor_of(app, users, db):
         assert err.value.status == 401 and err.value.message == "用户名或密码错误"
 
 
-def test_session_api_calls_need_csrf_but_bearer_calls_do_not(app, api, simple, monkeypatch):
+def test_session_api_calls_need_csrf_but_bearer_calls_do_not(app, api, simple, monkeypatch, db):
     from webapp.accounts.models import User
 
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     client = app.test_client()
+    from webapp.accounts import sessions
+
+    token = sessions.start(User.query.filter_by(username="dept_gaj").one())
+    db.session.commit()
     with client.session_transaction() as sess:
-        # what the UI's login view leaves in the session
-        sess["_user_id"] = str(User.query.filter_by(username="dept_gaj").one().id)
+        # what the UI's login view leaves in the session: the token of a server-side sign-in
+        sess["_user_id"] = token
         sess["_fresh"] = True
     assert client.get("/api/me").status_code == 200
     r = client.post("/api/projects", json={"name": "无CSRF", "build_year": 2027})

@@ -181,12 +181,17 @@ def test_bulletin_plan_funds_dashboard(town, app):
 
 
 def client(app, user):
-    """A client signed in as `user`. The test's app context is shared with the requests, so Flask-Login's
-    per-context cache of the current user is dropped first."""
+    """A client signed in as `user` (a server-side sign-in of its own). The test's app context is shared
+    with the requests, so Flask-Login's per-context cache of the current user is dropped first."""
     from flask import g
     from flask_login import FlaskLoginClient
 
+    from webapp.accounts import sessions
+
     g.pop("_login_user", None)
+    g.pop("login_session", None)
+    sessions.start(user)
+    db.session.commit()
     app.test_client_class = FlaskLoginClient
     return app.test_client(user=user)
 

@@ -38,8 +38,8 @@ def test_pages_render_for_every_role(web, model, user):
         page = text(r)
         assert "六安市电子政务项目全流程管理系统" in page and "退出" in page
     page = text(client.get("/"))
-    assert ("用户管理" in page) == (user == "admin")
-    assert (client.get("/admin/users").status_code == 200) == (user == "admin")
+    assert "用户管理" not in page  # 三员分立: users are the system and security administrators' part
+    assert client.get("/admin/users").status_code == 403
     assert ("新建项目" in text(client.get("/projects"))) == user.startswith("dept_")
     assert (client.get("/projects/new").status_code == 200) == user.startswith("dept_")
 
@@ -237,29 +237,32 @@ def test_notifications_mark_read(web, model, db):
     assert 'id="nav-unread"' not in text(sgj.get("/"))
 
 
-def test_admin_manages_users(web, model, db):
-    admin = web.as_("admin")
-    page = text(admin.get("/admin/users"))
-    assert "dept_gaj" in page and "市公安局" in page
-    r = admin.post("/admin/users/new", data={"username": "gaj_li", "display_name": "李四", "department_code": "gaj",
-                                             "password": "short", "groups": ["dept:gaj"], "active": "1"})
+def test_system_and_security_administrators_manage_users(web, model, db):
+    sysadmin, secadmin = web.as_("sysadmin"), web.as_("secadmin")
+    page = text(sysadmin.get("/admin/users"))
+    assert "dept_gaj" in page and "市公安局" in page and "用户管理" in page
+    r = sysadmin.post("/admin/users/new", data={"username": "gaj_li", "display_name": "李四", "department_code": "gaj",
+                                                "password": "short", "active": "1"})
     assert r.status_code == 422 and "至少 8 位" in text(r)
-    r = admin.post("/admin/users/new", data={"username": "gaj_li", "display_name": "李四", "department_code": "gaj",
-                                             "password": "long-enough-1", "groups": ["dept:gaj"], "active": "1"})
+    r = sysadmin.post("/admin/users/new", data={"username": "gaj_li", "display_name": "李四",
+                                                "department_code": "gaj", "password": "long-enough-1", "active": "1"})
     assert r.status_code == 302
     from webapp.accounts.models import User
 
     user = db.session.execute(db.select(User).filter_by(username="gaj_li")).scalar()
-    assert user.groups == {"dept:gaj"}
-    r = admin.post(f"/admin/users/{user.id}/edit", data={"username": "gaj_li", "display_name": "李四",
-                                                         "department_code": "gaj", "groups": ["dept:gaj", "expert"],
-                                                         "specialty": "数据治理"})
+    assert user.groups == frozenset()  # roles are the security administrator's to give
+    r = secadmin.post(f"/admin/users/{user.id}/roles", data={"groups": ["dept:gaj", "expert"]})
+    assert r.status_code == 302
+    r = sysadmin.post(f"/admin/users/{user.id}/edit", data={"display_name": "李四", "department_code": "gaj",
+                                                            "specialty": "数据治理"})
     assert r.status_code == 302
     db.session.expire_all()
     assert db.session.get(User, user.id).groups == {"dept:gaj", "expert"} and not db.session.get(User, user.id).active
     assert db.session.get(User, user.id).specialty == "数据治理"  # the expert pool offers them by it
-    r = admin.post("/admin/departments", data={"code": "sfj", "name": "市司法局"})
-    assert r.status_code == 302 and "市司法局" in text(admin.get("/admin/users"))
+    assert secadmin.post(f"/admin/users/{user.id}/edit", data={"display_name": "x"}).status_code == 403
+    assert sysadmin.post(f"/admin/users/{user.id}/roles", data={"groups": ["admin"]}).status_code == 403
+    r = sysadmin.post("/admin/departments", data={"code": "sfj", "name": "市司法局"})
+    assert r.status_code == 302 and "市司法局" in text(sysadmin.get("/admin/users"))
 
 
 

@@ -54,6 +54,19 @@ class User(UserMixin, db.Model):
     def is_active(self):
         return self.active
 
+    def __eq__(self, other):
+        # Not flask-login's comparison of get_id(): that is a sign-in's token here, None outside one.
+        if not isinstance(other, User):
+            return NotImplemented
+        return self is other or (self.id is not None and self.id == other.id)
+
+    def __ne__(self, other):
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __hash__(self):
+        return hash(("user", self.id)) if self.id is not None else id(self)
+
     def get_id(self):
         """What flask-login keeps in the session and remember-me cookies: the token of this sign-in (a
         `login_session` row, see sessions.py), never the user's id, so deleting the row ends both at once."""

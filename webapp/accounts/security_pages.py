@@ -15,7 +15,8 @@ from .signin import current_signin
 bp = Blueprint("account", __name__, template_folder="templates")
 
 OPEN_ENDPOINTS = {"account.password", "account.second_factor", "account.captcha", "auth.logout", "auth.login",
-                  "static", "sso.start", "sso.callback", "api.change_password", "api.revoke_token", "api.me"}
+                  "static", "sso.start", "sso.callback", "api.change_password", "api.revoke_token", "api.me",
+                  "api.issue_token"}
 # 三员分立: what each of the three administrators may reach besides OPEN_ENDPOINTS (blueprint prefixes and
 # endpoints); every other page and API route is refused to them, whatever groups they also hold.
 OWN_PART = {

@@ -8,6 +8,7 @@ import click
 from flask import current_app
 
 from engine import clock, registry, timers
+from engine.audit import record
 from engine.db import db
 from engine.errors import ModelInvalid, describe
 from engine.runtime import unit_of_work
@@ -77,7 +78,9 @@ def clock_set(instant):
     target = _parse_instant(instant)
     real = datetime.now(target.tzinfo)
     with unit_of_work():
-        set_setting("clock_offset_seconds", (target - real).total_seconds())
+        offset = (target - real).total_seconds()
+        set_setting("clock_offset_seconds", offset)
+        record("clock", "cli", payload={"set": target.isoformat(), "offset_seconds": round(offset)})
     clock.forget_offset()
     click.echo(f"系统时钟已设为 {clock.now().astimezone(clock.BEIJING).isoformat(timespec='seconds')}")
 
@@ -87,6 +90,7 @@ def clock_reset():
     _refuse_in_production()
     with unit_of_work():
         set_setting("clock_offset_seconds", 0)
+        record("clock", "cli", payload={"reset": True})
     clock.forget_offset()
     click.echo("系统时钟已恢复为真实时间")
 
@@ -119,7 +123,6 @@ def calendar_set_day(day, kind, note):
     from datetime import date as date_type
 
     from engine import workcalendar
-    from engine.audit import record
     from engine.models import CalendarOverride
 
     try:
