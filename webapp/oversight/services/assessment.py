@@ -9,6 +9,7 @@ from engine.db import db
 from engine.models import TaskIndex
 
 from ...core.models import Department, Project
+from ...core.xlsx import as_text_cells
 from ..models import Inspection
 from .common import REPORT_TASK, now_naive
 from .funds import funds
@@ -113,7 +114,7 @@ def assessment_xlsx(year, rows):
             if isinstance(cell.value, float):
                 cell.number_format = "0.0%"
     out = BytesIO()
-    wb.save(out)
+    as_text_cells(wb).save(out)
     out.seek(0)
     return out
 
