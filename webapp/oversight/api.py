@@ -110,7 +110,8 @@ def assessment_report():
 def assessment_report_xlsx():
     year = _year()
     rows = reports.yearly_assessment(year, reports.scope(user()))
-    return _xlsx(reports.assessment_xlsx(year, rows).getvalue(), f"{year}年度电子政务工作考核.xlsx")
+    return _xlsx(reports.assessment_xlsx(year, rows).getvalue(), f"{year}年度电子政务工作考核.xlsx", "assessment",
+                 len(rows))
 
 
 @bp.get("/reports/funds")
