@@ -10,6 +10,7 @@ import argparse
 import csv
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -86,6 +87,7 @@ def _accounts(projects_per_person):
         all_projects += mine
         token, _ = issue_token(user)
         accounts.append({"token": token, "role": role, "projects": mine, "tasks": tasks})
+    random.Random(14).shuffle(accounts)  # the 50 at once are of every role, as in a real morning
     example = json.loads((REPO / "forms" / "project-preparation.schema.json").read_text(encoding="utf-8"))
     props = example.get("properties", {})
     return {"users": accounts, "projects": all_projects, "words": WORDS, "form": example["examples"][0],
