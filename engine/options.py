@@ -31,6 +31,12 @@ def check(schema):
         spec = prop.get(KEY)
         if parse(spec) is None:
             problems.append(f"x-options“{str(spec)[:80]}”须为 来源 或 来源:参数（如 experts、units:监理）")
+    for key, prop in ((schema or {}).get("properties") or {}).items():
+        if isinstance(prop, dict) and VALUE_KEY in prop:
+            if parse(prop[VALUE_KEY]) is None:
+                problems.append(f"字段 {key} 的 x-value-from 须为 来源 或 来源:参数（如 paid_total）")
+            elif not prop.get("readOnly"):
+                problems.append(f"字段 {key} 的值由系统计算（x-value-from），须同时标记 readOnly")
     return problems
 
 
@@ -61,3 +67,25 @@ def resolve(schema, context):
         if not choices:
             target["x-empty"] = "暂无可选项" if provider else f"选项来源“{prop.get(KEY)}”未配置"
     return schema
+
+
+# Read-only figures the records compute (`"x-value-from": "<source>[:<arg>]"`), e.g. 累计支付 from the approved
+# payments: given to the form, and written into the submission and the workflow instead of what a browser sends.
+VALUE_KEY = "x-value-from"
+_VALUES = {}
+
+
+def register_value(name, provider):
+    """provider(arg, context) -> a JSON value; `context` are the task's workflow variables."""
+    _VALUES[name] = provider
+
+
+def computed_values(schema, context):
+    """{field: value} of the top-level fields of `schema` whose value the records compute."""
+    found = {}
+    for key, prop in ((schema or {}).get("properties") or {}).items():
+        parsed = parse(prop.get(VALUE_KEY)) if isinstance(prop, dict) and VALUE_KEY in prop else None
+        provider = _VALUES.get(parsed[0]) if parsed else None
+        if provider is not None:
+            found[key] = provider(parsed[1], context or {})
+    return found

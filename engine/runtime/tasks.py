@@ -106,12 +106,13 @@ def task_data(task_id):
     draft = db.session.execute(
         db.select(Submission).filter_by(task_id=task_id, draft=True).order_by(Submission.id.desc()).limit(1)
     ).scalar()
-    if draft is not None:
-        return draft.data
     row = db.session.get(Instance, task.instance_id)
     wf = _workflow(row)
     spiff_task = wf.get_task_from_id(UUID(task_id))
-    return dict(spiff_task.data) if spiff_task is not None else {}
+    data = dict(draft.data if draft is not None else (spiff_task.data if spiff_task is not None else {}))
+    if task.form and spiff_task is not None:  # figures the records compute (x-value-from) as they stand now
+        data.update(options.computed_values(registry.load_form(row.version_id, task.form), spiff_task.data))
+    return data
 
 
 def form_schema(task):
@@ -168,7 +169,8 @@ def complete_task(task_id, data, actor, file_exists=None, within=None):
         schema = registry.load_form(row.version_id, task.form) if task.form else None
         if schema is not None:
             schema = options.resolve(schema, spiff_task.data)
-            data = forms.with_read_only(schema, data, spiff_task.data)  # the workflow's figures, not the browser's
+            known = {**spiff_task.data, **options.computed_values(schema, spiff_task.data)}
+            data = forms.with_read_only(schema, data, known)  # the workflow's and records' figures, not the browser's
             try:
                 errors = forms.validate(schema, data, context=spiff_task.data, file_exists=file_exists,
                                         raise_limits=True)

@@ -14,6 +14,7 @@ UNITS = {2027: [("安徽某监理公司", "安徽某监理公司（甲级）")]}
 @pytest.fixture
 def sources(monkeypatch):
     monkeypatch.setattr(options, "_SOURCES", {})
+    monkeypatch.setattr(options, "_VALUES", {})
     options.register("experts", lambda arg, ctx: list(POOL.items()))
     options.register("units", lambda arg, ctx: UNITS.get(ctx.get("build_year"), []) if arg == "监理" else [])
 
@@ -65,3 +66,25 @@ def test_a_picked_list_reaches_the_workflow_but_a_table_does_not(db, actor, sour
     from engine.db import db as database
 
     assert '"panel_experts":["expert1","expert2","expert3"]' in database.session.get(Instance, row.id).state
+
+
+def test_a_computed_figure_is_served_and_kept_whatever_the_browser_sends(db, actor, sources):
+    from engine.models import Instance, Submission
+    from engine.db import db as database
+
+    options.register_value("paid_total", lambda arg, ctx: {7: 120.5}.get(ctx.get("project_id"), 0.0))
+    deploy("report")
+    row = start("report", project_id=7, owner_group="dept:gaj", data={"project_id": 7})
+    [task] = ready(row.id)
+    assert runtime.task_data(task.id)["cumulative_paid_wan"] == 120.5
+    runtime.complete_task(task.id, {"progress_percent": 50, "cumulative_paid_wan": 99999}, actor("s1", "sgj"))
+    [sub] = database.session.query(Submission).filter_by(task_id=task.id, draft=False).all()
+    assert sub.data["cumulative_paid_wan"] == 120.5
+    assert '"cumulative_paid_wan":120.5' in database.session.get(Instance, row.id).state
+
+
+def test_a_computed_field_must_be_read_only(db):
+    files = files_of("report")
+    files["forms/report.schema.json"] = files["forms/report.schema.json"].replace('"readOnly": true, ', "")
+    problems, _ = registry.validate(files)
+    assert any("readOnly" in p["message"] for p in problems), problems

@@ -30,9 +30,10 @@ def scheduled_job(app):
 def init_app(app):
     from engine import options
 
-    from .services.units import unit_choices
+    from .services.units import paid_total, unit_choices
 
     hooks.install()
     options.register("units", unit_choices)  # form fields choosing the year's 监理/测评 units
+    options.register_value("paid_total", paid_total)  # 累计支付, from the approved payments
     app.register_blueprint(pages.bp)
     extensions.add(app, "periodic_job", (scheduled_job, BULLETIN_JOB_MINUTES))

@@ -29,3 +29,14 @@ def unit_choices(kind, context):
     """x-options source: the units of `kind` selected for the task's build year, as (name, label)."""
     return [(name, f"{name}（{grade}）" if grade else name)
             for name, grade in selected_units(kind, (context or {}).get("build_year"))]
+
+
+def paid_total(arg, context):
+    """x-value-from "paid_total": 万元 paid so far on the task's project, the sum of the approved 资金拨付
+    (never typed: 累计支付 is computed from the payments)."""
+    from .common import paid_by_project
+
+    project_id = (context or {}).get("project_id")
+    if isinstance(project_id, bool) or not isinstance(project_id, int):
+        return 0.0
+    return paid_by_project(project_ids=[project_id]).get(project_id, 0.0)
