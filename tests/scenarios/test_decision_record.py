@@ -22,3 +22,11 @@ def test_route_decision_names_rule_version_and_inputs(real_model):
     assert found["inputs"]["论证意见：单独立项"] is False
     assert found["inputs"]["预算（万元）"] == 2800 and found["outputs"] == {"establishment_route": "separate"}
     assert event.project_id == p.instance.project_id
+
+
+def test_history_line_names_rule_version_and_inputs():
+    from webapp.projects.services import _event_note
+
+    note = _event_note("decision", {"decision_name": "立项方式判定", "version_id": 3, "rules": [{"row": 5}],
+                                    "outputs": {"establishment_route": "separate"}, "inputs": {"预算（万元）": 2800}}, {})
+    assert note == "立项方式判定（模型版本 3）：第 5 条 → establishment_route=separate；输入 预算（万元）=2800"

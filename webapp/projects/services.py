@@ -55,7 +55,9 @@ def _event_note(kind, payload, names):
     if kind == "decision":
         rules = "、".join(f"第 {r.get('row')} 条" for r in p.get("rules", [])) or "无规则命中"
         outputs = "，".join(f"{k}={v}" for k, v in (p.get("outputs") or {}).items())
-        return f"{p.get('decision_name', '')}（模型版本 {p.get('version_id')}）：{rules}{' → ' + outputs if outputs else ''}"
+        inputs = "，".join(f"{k}={v}" for k, v in (p.get("inputs") or {}).items())
+        return (f"{p.get('decision_name', '')}（模型版本 {p.get('version_id')}）：{rules}{' → ' + outputs if outputs else ''}"
+                f"{'；输入 ' + inputs if inputs else ''}")
     if kind in ("suspend", "resume", "terminate", "reassign") and p.get("reason"):
         return f"原因：{p['reason']}"
     return ""
