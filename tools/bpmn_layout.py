@@ -300,6 +300,11 @@ class Layout:
             # beyond the source's boundary events, which may stick out under its right corner
             gx = (right + tx) / 2
             res.append([(sx + sw, scy), (gx, scy), (gx, tcy), (tx, tcy)])
+        if f.get("id") not in self.back and abs(scy - tcy) >= 1 and self.col[t] > self.col[s] \
+                and self.col_left(self.col[t]) + 4 > right + 2:
+            # down the narrow gap at the very start of the target's column, left of anything standing in it
+            gx = self.col_left(self.col[t]) + 4
+            res.append([(sx + sw, scy), (gx, scy), (gx, tcy), (tx, tcy)])
         if f.get("id") not in self.back and abs(scy - tcy) >= 1 and tx + tw / 2 > right + 10:
             # across to above (below) the target, then into its top (bottom)
             yt = ty if tcy > scy else ty + th

@@ -393,7 +393,14 @@ def accept(p, *, initial="2026-09-01", applied="2026-09-25", accepted="2026-10-2
     finish_acceptance(p, accepted)
 
 
+def joint_acceptance(p, at):
+    """市财政局 and 市公管局 give their 竣工验收 opinions beside 市数管局's."""
+    p.complete("task_final_acceptance_czj", "czj", at=at)
+    p.complete("task_final_acceptance_ggj", "ggj", at=at)
+
+
 def finish_acceptance(p, accepted):
+    joint_acceptance(p, accepted)
     p.complete("task_final_acceptance", "sgj", at=accepted, final_acceptance_date=accepted)
     year = int(accepted[:4])
     p.complete("task_audit", "sjj", at=f"{year}-11-20", contract_amount_wan=460, audited_amount_wan=455)

@@ -4,11 +4,13 @@ Each test walks one project through lifecycle.bpmn (and the acceptance call acti
 progress_report instances) with the driver, moving the clock, and checks the tasks met in order, the
 groups their lanes resolved to, their deadlines, the notifications and the stage / status.
 """
-from engine import workcalendar
+import pytest
 
-from .driver import (Project, accept, confirm_route, contract, day_end, declare, establish, finish_acceptance, plan,
-                    utc_naive,
-                    PANEL, precheck, report, review, side_reports)
+from engine import runtime, workcalendar
+from engine.errors import Forbidden
+
+from .driver import (PANEL, Project, accept, actor, confirm_route, contract, day_end, declare, establish,
+                     finish_acceptance, joint_acceptance, plan, precheck, report, review, side_reports, utc_naive)
 
 DEPT = "dept:gaj"
 PREPARATION = [("task_project_preparation", DEPT), ("task_internal_review", DEPT)]
@@ -23,7 +25,8 @@ UNIFIED = [("task_government_report", "szf"), ("task_finalization", DEPT), ("tas
 IMPLEMENTATION = [("task_kickoff", DEPT), ("task_procurement", "sgj"), ("task_tender", "ggj"),
                   ("task_contract", "sgj")]
 SIDE = [("task_supervision", "sgj"), ("task_mlps_filing", "sgj"), ("task_third_party_test", "sgj")]
-ACCEPTANCE = [("task_initial_acceptance", DEPT), ("task_final_application", DEPT), ("task_final_acceptance", "sgj"),
+ACCEPTANCE = [("task_initial_acceptance", DEPT), ("task_final_application", DEPT), ("task_final_acceptance_czj", "czj"),
+              ("task_final_acceptance_ggj", "ggj"), ("task_final_acceptance", "sgj"),
               ("task_audit", "sjj"), ("task_settlement", DEPT), ("task_asset_registration", "sgj")]
 LANES = {DEPT: "项目建设主管部门", "sgj": "市数管局", "fgw": "市发改委", "czj": "市财政局", "ggj": "市公管局",
          "sjj": "市审计局", "szf": "市政府", "expert": "专家", "user:expert1": "专家", "user:expert2": "专家",
@@ -307,6 +310,12 @@ def test_7_acceptance_initial_fails_application_late_final_fails_then_passes(rea
     assert p.task("task_final_application").overdue
     p.complete("task_final_application", "dept", at="2026-10-12", application_date="2026-10-12",
                initial_acceptance_date="2026-09-01")
+    # 竣工验收: 市数管局 with 市财政局 and 市公管局, each on a step of their own (refused to the others)
+    assert sorted((t.bpmn_id, t.group_code) for t in p.open_tasks()) == [
+        ("task_final_acceptance", "sgj"), ("task_final_acceptance_czj", "czj"), ("task_final_acceptance_ggj", "ggj")]
+    with p._travel(), pytest.raises(Forbidden):
+        runtime.complete_task(p.task("task_final_acceptance_czj").id, {"agree": True, "opinion": "同意"}, actor("ggj"))
+    joint_acceptance(p, "2026-10-20")
     p.complete("task_final_acceptance", "sgj", at="2026-10-20", final_acceptance_date="2026-10-20",
                final_acceptance_passed=False, rectification_opinion="性能测试未达标")
     p.complete("task_final_rectification", "dept", at="2026-11-02", rectification_date="2026-11-02")
@@ -316,10 +325,11 @@ def test_7_acceptance_initial_fails_application_late_final_fails_then_passes(rea
                initial_acceptance_date="2026-09-01")
     finish_acceptance(p, "2026-11-16")
 
-    assert [t for t, _ in walked(p)][-11:] == [
+    assert [t for t, _ in walked(p)][-15:] == [
         "task_initial_acceptance", "task_initial_rectification", "task_initial_acceptance",
-        "task_final_application", "task_final_acceptance", "task_final_rectification",
-        "task_final_application", "task_final_acceptance", "task_audit", "task_settlement",
+        "task_final_application", "task_final_acceptance_czj", "task_final_acceptance_ggj", "task_final_acceptance",
+        "task_final_rectification", "task_final_application", "task_final_acceptance_czj",
+        "task_final_acceptance_ggj", "task_final_acceptance", "task_audit", "task_settlement",
         "task_asset_registration"]
     assert [s.data["final_acceptance_passed"] for s in p.submissions("final-acceptance.schema.json")] == [False, True]
     assert len(p.notes(kind="supervise")) == 1  # the on-time re-application raised none
