@@ -145,6 +145,7 @@ def test_first_login_forces_a_change_then_expiry_after_90_days(app, db, make_use
     client, r = _login(app, "zhang3")
     assert r.headers["Location"].endswith("/account/password")
     assert client.get("/tasks").headers["Location"].endswith("/account/password")
+    assert client.get("/api/tasks").status_code == 403  # nor data through the API with that sign-in
     r = app.test_client().post("/api/auth/token", json={"username": "zhang3", "password": PASSWORD})
     assert r.status_code == 403 and r.get_json()["error"] == "password_change_required"
     r = client.post("/account/password", data={"old_password": PASSWORD, "new_password": "zhang3-Pass-1",

@@ -3,11 +3,12 @@
 `guard` runs before every request: a sign-in that must change its password or pass the second factor may
 only reach these pages (and logout) until it has.
 """
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from engine.audit import record
 from engine.db import db
+from engine.errors import Forbidden
 
 from . import captcha_image, duties, passwords, sessions, totp
 from .signin import current_signin
@@ -68,7 +69,12 @@ def api_guard():
     from ..core.identity import current_account
 
     account = current_account()
-    return own_part_only(account) if account is not None else None
+    if account is None:
+        return None
+    if g.get("api_user") is None and request.endpoint not in OPEN_ENDPOINTS and owed() is not None:
+        # a browser's sign-in that still owes a new password or the second factor gets no data either
+        raise Forbidden("请先在网页上完成修改密码或动态口令验证")
+    return own_part_only(account)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
