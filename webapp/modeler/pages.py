@@ -46,13 +46,13 @@ def index():
 @bp.get("/edit")
 def edit():
     name, content, version_id, draft = _source()
-    if not name.endswith((".bpmn",)):
+    if not name.endswith((".bpmn", ".dmn")):
         if name.endswith(".json"):
             return redirect(url_for("modeler.form_editor", **request.args))
         abort(404)
     context = svc.modeler_context(version_id)
     latest = registry.latest_version()
-    return render_template("modeler/edit.html", name=name, version_id=version_id, draft=draft,
+    return render_template("modeler/edit.html", name=name, version_id=version_id, draft=draft, is_dmn=name.endswith(".dmn"),
                            latest_id=latest.id if latest else None,
                            boot=json.dumps({"xml": content, "name": name, "version_id": version_id,
                                             "draft_id": draft.id if draft else None, **context},
