@@ -67,6 +67,7 @@ class Gunicorn:
                 return
             except requests.RequestException:  # not listening yet, or still importing the app
                 time.sleep(0.3)
+        self.stop()  # never leave it running behind a failed test
         raise RuntimeError("gunicorn did not start")
 
     def stop(self):
