@@ -147,3 +147,19 @@ def test_suspend_needs_a_reason_and_the_task_is_marked(people, deployed):
     runtime.suspend(row.id, admin, "核查申报材料")
     [task] = task_dicts(list_tasks(people["wang"], {})[0])
     assert task["suspended"] is True
+
+
+def test_restart_after_a_browser_deploy_says_which_version_is_live(app, real_model):
+    from engine import registry
+    from tests.conftest import ROOT
+
+    files = registry.read_model_dir(ROOT)
+    name = "bpmn/establishment-route.dmn"
+    changed = {**files, name: files[name].replace('name="立项方式判定"', 'name="立项方式判定（新）"', 1)}
+    with runtime.unit_of_work():
+        live, created = registry.deploy(changed, actor="analyst")
+    assert created
+    result = app.test_cli_runner().invoke(args=["models", "deploy"])
+    assert result.exit_code == 0, result.output
+    assert f"当前生效的是版本 {live.id}" in result.output and "由 analyst 部署" in result.output
+    assert "沿用版本" not in result.output

@@ -42,7 +42,15 @@ def models_deploy(root):
         for problem in exc.problems:
             click.echo(f"错误：{describe(problem)}", err=True)
         raise SystemExit(1)
-    click.echo(f"{'已部署新版本' if created else '模型未变化，沿用版本'} {version.id}（{version.content_hash[:12]}）")
+    if created:
+        click.echo(f"已部署新版本 {version.id}（{version.content_hash[:12]}）")
+        return
+    live = registry.latest_version()
+    if live is not None and live.id != version.id:  # e.g. an analyst deployed from the browser since
+        click.echo(f"目录中的模型与版本 {version.id} 相同；当前生效的是版本 {live.id}（{live.content_hash[:12]}，"
+                   f"由 {live.created_by or '未知'} 部署），未做改动")
+    else:
+        click.echo(f"模型未变化，当前生效的仍是版本 {version.id}（{version.content_hash[:12]}）")
 
 
 @click.group("timers", help="定时器")
