@@ -60,7 +60,10 @@ def configure(force=False):
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
             json_ensure_ascii=False))
     root.handlers = [handler]
-    root.setLevel(logging.INFO)
+    # Our request and sweep lines at INFO; everything else (libraries, the engine's chatter) from WARNING
+    # as before, so a CLI command over a thousand instances does not print a line for each.
+    root.setLevel(logging.WARNING)
+    logging.getLogger("egov").setLevel(logging.INFO)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # our request line replaces its access line
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     # SpiffWorkflow logs every task's change of state at INFO: dozens of lines per step, which would drown the
