@@ -125,7 +125,7 @@ def test_concurrent_completions_one_wins(app, api, simple, db):
 def test_suspended_instance_refuses_work(api, simple, db):
     project = new_project(api)
     task = open_task(api, "dept_gaj", project["id"])
-    api.as_("admin").post(f"/api/instances/{project['instance_id']}/suspend")
+    api.as_("admin").post(f"/api/instances/{project['instance_id']}/suspend", json={"reason": "核查材料"})
     before = counts(db)
     r = api.as_("dept_gaj").post(f"/api/tasks/{task['id']}/complete", json={"data": FILL})
     assert r.status_code == 409 and "挂起" in r.get_json()["message"]
