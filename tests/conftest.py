@@ -154,3 +154,15 @@ def browser_page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN", accept_downloads=True)
     yield context.new_page()
     context.close()
+
+
+def wait_until(page, expression, timeout=10.0):
+    """Poll a JavaScript expression until it is truthy. Playwright's wait_for_function compiles its predicate
+    inside the page, which our Content-Security-Policy (no 'unsafe-eval') forbids; evaluate() does not."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"页面条件在 {timeout} 秒内未满足：{expression}")
+        time.sleep(0.1)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.signin import DEMO_PASSWORD, login, logout
+from tests.conftest import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -78,11 +79,11 @@ def test_modeler_deploy_migrate_suspend_resume(demo_server, browser, app, db):
     page.wait_for_selector("body[data-modeler-ready='1']", timeout=30000)
     shot(page, "modeler-open")
     page.evaluate(ADD_STEP)
-    page.wait_for_function("() => (window.egovLint || []).some(i => i.element_id === 'task_archive')", timeout=10000)
+    wait_until(page, "(window.egovLint || []).some(i => i.element_id === 'task_archive')")
     expect(page.locator("#lint-list li[data-element='task_archive']").first).to_be_visible()
     shot(page, "modeler-lint-warning")
     page.evaluate(CONNECT_STEP)
-    page.wait_for_function("() => !(window.egovLint || []).some(i => i.element_id === 'task_archive')", timeout=10000)
+    wait_until(page, "!(window.egovLint || []).some(i => i.element_id === 'task_archive')")
     page.click("#btn-validate")
     expect(page.locator("#status")).to_contain_text("服务端校验通过", timeout=20000)
     page.once("dialog", lambda d: d.accept())

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.signin import login, logout
+from tests.conftest import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -148,7 +149,7 @@ def test_staff_flow(app, demo_server, browser_page, tmp_path):
     shot(page, "dept-notifications")
     logout(page)
 
-    login(page, base, "admin")
+    login(page, base, "sysadmin")  # 三员分立: users are the 系统管理员's, not the 流程监控 admin's
     page.click("nav >> text=用户管理")
     expect(page.locator("#users")).to_contain_text("dept_gaj")
     shot(page, "admin-users")
@@ -158,10 +159,10 @@ def test_staff_flow(app, demo_server, browser_page, tmp_path):
 
 def _wait_diagram(page):
     """The bpmn-js viewer drew the diagram (or said why not)."""
-    page.wait_for_function("document.querySelector('#diagram').dataset.ready === '1'"
+    wait_until(page, "document.querySelector('#diagram').dataset.ready === '1'"
                            " || !!document.querySelector('#diagram .diagram-msg:not(:empty)')"
                            " && !document.querySelector('#diagram .diagram-msg').textContent.includes('加载中')",
-                           timeout=15000)
+                           timeout=15)
 
 
 def _slug(name):
