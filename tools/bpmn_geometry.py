@@ -1,0 +1,55 @@
+"""Shared constants and geometry of the BPMN layout tool (tools/bpmn_layout.py)."""
+from lxml import etree
+
+BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
+DC = "http://www.omg.org/spec/DD/20100524/DC"
+DI = "http://www.omg.org/spec/DD/20100524/DI"
+NS = {"bpmn": BPMN, "bpmndi": BPMNDI, "dc": DC, "di": DI}
+
+FLOW_NODE_TAGS = {
+    "startEvent", "endEvent", "intermediateThrowEvent", "intermediateCatchEvent", "boundaryEvent",
+    "task", "userTask", "scriptTask", "serviceTask", "businessRuleTask", "manualTask", "sendTask",
+    "receiveTask", "callActivity", "subProcess",
+    "exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway", "complexGateway",
+}
+
+COL_W = 140          # width of a column holding an activity
+SLIM_W = 78          # width of a column holding only events and gateways
+ROW_H = 140          # height of one sub-row inside a lane
+BLACK_BOX_H = 60     # height of a collapsed (black-box) pool below the process's pool
+BLACK_BOX_GAP = 90   # space between pools, where message flows run
+POOL_LABEL = 30      # vertical label band of the pool
+LANE_LABEL = 30      # vertical label band of each lane
+BOUNDARY_SPACING = 48  # between the centres of boundary events on one activity
+MARGIN_X = 14        # space between the lane label band and the first column
+ORIGIN = (160, 80)   # top-left corner of the pool
+
+
+def local(el):
+    return etree.QName(el).localname
+
+
+def size_of(tag):
+    if tag.endswith("Event"):
+        return 36, 36
+    if tag.endswith("Gateway"):
+        return 50, 50
+    return 120, 80
+
+
+
+def overlap(a, b):
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+def seg_hits(a, b, box, pad=2):
+    """Whether the axis-parallel segment a-b passes through the rectangle box."""
+    x, y, w, h = box
+    x0, x1 = sorted((a[0], b[0]))
+    y0, y1 = sorted((a[1], b[1]))
+    return x0 < x + w - pad and x1 > x + pad and y0 < y + h - pad and y1 > y + pad
+
+
+def fmt(v):
+    return str(int(round(v)))

@@ -1,0 +1,117 @@
+"""Orthogonal routing of sequence flows, associations and default flows (mixin of tools/bpmn_layout.Layout)."""
+from bpmn_geometry import *  # noqa: F401,F403  (constants and geometry shared by the layout's parts)
+
+
+class Routing:
+    def route(self, f):
+        """The first candidate route whose segments cross no shape other than its ends."""
+        cands = self.candidates(f)
+        s, t = f.get("sourceRef"), f.get("targetRef")
+        skip = {s, t}   # the ends' boundary events and a boundary event's host are obstacles too
+        for c in cands:
+            if not any(seg_hits(a, b, self.box[n]) for a, b in zip(c, c[1:]) for n in self.box if n not in skip):
+                return c
+        return cands[0]
+
+    def candidates(self, f):
+        s, t = f.get("sourceRef"), f.get("targetRef")
+        res = [self.route_default(f)]
+        sx, sy, sw, sh = self.box[s]
+        tx, ty, tw, th = self.box[t]
+        scy, tcy = sy + sh / 2, ty + th / 2
+        if f.get("id") not in self.back and abs(scy - tcy) < 1 and tx > sx + sw:
+            # same row but a shape in between: under it, from the source's bottom to the target's bottom
+            y = scy + ROW_H / 2 - 12
+            res.append([(sx + sw / 2, sy + sh), (sx + sw / 2, y), (tx + tw / 2, y), (tx + tw / 2, ty + th)])
+        right = max([sx + sw] + [self.box[b][0] + self.box[b][2] for b in self.boundaries.get(s, [])])
+        if f.get("id") not in self.back and abs(scy - tcy) >= 1 and tx > right + 4:
+            # beyond the source's boundary events, which may stick out under its right corner
+            gx = (right + tx) / 2
+            res.append([(sx + sw, scy), (gx, scy), (gx, tcy), (tx, tcy)])
+        if f.get("id") not in self.back and abs(scy - tcy) >= 1 and self.col[t] > self.col[s] \
+                and self.col_left(self.col[t]) + 4 > right + 2:
+            # down the narrow gap at the very start of the target's column, left of anything standing in it
+            gx = self.col_left(self.col[t]) + 4
+            res.append([(sx + sw, scy), (gx, scy), (gx, tcy), (tx, tcy)])
+        if f.get("id") not in self.back and abs(scy - tcy) >= 1 and tx + tw / 2 > right + 10:
+            # across to above (below) the target, then into its top (bottom)
+            yt = ty if tcy > scy else ty + th
+            res.append([(sx + sw, scy), (tx + tw / 2, scy), (tx + tw / 2, yt)])
+        if local(self.nodes[s]) == "boundaryEvent" and tcy < scy:
+            # up to a row above: not through the host, but round its right side
+            host = self.box[self.nodes[s].get("attachedToRef")]
+            edge = max([host[0] + host[2]] + [self.box[b][0] + self.box[b][2]
+                                              for b in self.boundaries[self.nodes[s].get("attachedToRef")]])
+            y = sy + sh + 12
+            if tx > edge + 10:
+                res.append([(sx + sw / 2, sy + sh), (sx + sw / 2, y), (edge + 10, y), (edge + 10, tcy), (tx, tcy)])
+        if f.get("id") not in self.back and abs(scy - tcy) >= 1 and tx > sx + sw:
+            for gx in (self.col_left(self.col[t]) + (self.col_w[self.col[t]] - tw) / 2 - 15,
+                       self.col_left(self.col[s] + 1) - 8,
+                       self.col_left(self.col[t]) - 8):
+                if sx + sw < gx < tx:
+                    res.append([(sx + sw, scy), (gx, scy), (gx, tcy), (tx, tcy)])
+        return res
+
+    def route_association(self, node, ref, direction):
+        """An orthogonal path between a node and a data object reference that crosses no other shape."""
+        nx, ny, nw, nh = self.box[node]
+        rx, ry, rw, rh = self.box[ref]
+        ncx, ncy, rcx, rcy = nx + nw / 2, ny + nh / 2, rx + rw / 2, ry + rh / 2
+        ny_edge = ny + nh if rcy > ncy else ny
+        rx_edge = rx if rcx > ncx else rx + rw
+        ry_edge = ry if rcy > ncy else ry + rh
+        cands = []
+        if abs(ncx - rcx) < 1:
+            cands.append([(ncx, ny_edge), (rcx, ry_edge)])
+        cands.append([(ncx, ny_edge), (ncx, rcy), (rx_edge, rcy)])       # down (up) from the node, across
+        nx_edge = nx + nw if rcx > ncx else nx
+        cands.append([(nx_edge, ncy), (rcx, ncy), (rcx, ry_edge)])      # across from the node, down (up)
+        dy = min(15, nh / 2 - 3)   # beside the sequence flows that leave the node's middle
+        for right in ((rcx >= ncx), (rcx < ncx)):
+            gx = self.col_left(self.col[node] + 1) - 8 if right else self.col_left(self.col[node]) + 8
+            sx = nx + nw if right else nx
+            rx_side = rx if gx < rx else rx + rw
+            for y0 in (ncy + dy, ncy - dy):
+                cands.append([(sx, y0), (gx, y0), (gx, rcy), (rx_side, rcy)])   # down a column gap
+        skip = {node, ref} | set(self.boundaries.get(node, []))
+        path = cands[0]
+        for c in cands:
+            if not any(seg_hits(a, b, self.box[n]) for a, b in zip(c, c[1:]) for n in self.box if n not in skip):
+                path = c
+                break
+        return path if direction == "out" else path[::-1]
+
+    def route_default(self, f):
+        s, t = f.get("sourceRef"), f.get("targetRef")
+        sx, sy, sw, sh = self.box[s]
+        tx, ty, tw, th = self.box[t]
+        scx, scy = sx + sw / 2, sy + sh / 2
+        tcx, tcy = tx + tw / 2, ty + th / 2
+        stag = local(self.nodes[s])
+        if f.get("id") in self.back:
+            if abs(tcy - scy) < 1:   # loop back on the same row: run above both
+                y = min(sy, ty) - 22
+                return [(scx, sy), (scx, y), (tcx, y), (tcx, ty)]
+            if tcy < scy:   # loop back upwards: run below the source
+                y = max(sy + sh, ty + th) + 25
+                if stag == "boundaryEvent":
+                    y = sy + sh + 25
+                return [(scx, sy + sh), (scx, y), (tcx, y), (tcx, ty + th)]
+            y = ty - 25      # loop back to a lower row: run above the target
+            return [(scx, sy + sh), (scx, y), (tcx, y), (tcx, ty)]
+        if abs(scy - tcy) < 1:
+            return [(sx + sw, scy), (tx, tcy)]
+        if stag == "boundaryEvent" or stag.endswith("Gateway"):
+            ys = sy + sh if tcy > scy else sy
+            return [(scx, ys), (scx, tcy), (tx, tcy)]
+        if t in self.nodes and local(self.nodes[t]).endswith("Gateway"):
+            yt = ty if scy < tcy else ty + th
+            return [(sx + sw, scy), (tcx, scy), (tcx, yt)]
+        # vertical in the gap before the target column
+        gx = self.col_left(self.col[t]) + (self.col_w[self.col[t]] - tw) / 2 - 15
+        if gx <= sx + sw:
+            gx = sx + sw + 10
+        return [(sx + sw, scy), (gx, scy), (gx, tcy), (tx, tcy)]
+
+    # ---- output ---------------------------------------------------------------------------------
