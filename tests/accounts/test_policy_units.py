@@ -84,20 +84,26 @@ def test_totp_codes_work_once(app, db, make_user, rules_on):
     assert not totp.required(make_user("plain", groups=("dept:gaj",)))
 
 
-def test_captcha_answer_is_not_in_the_cookie_and_is_used_once(app):
+def test_captcha_answer_is_not_in_the_cookie_and_is_used_once(app, db):
     from webapp.accounts import captcha_image
+    from webapp.accounts.credentials import LoginChallenge
 
     with app.test_request_context("/login"):
         from flask import session
 
         png = captcha_image.new_image()
         assert png[:4] == b"\x89PNG"
-        kept = json.dumps(session["login_captcha"])
+        token = session["login_captcha"]
+        answer = db.session.execute(db.select(LoginChallenge.answer)).scalar_one()
+        assert answer not in json.dumps(dict(session))  # the cookie names the challenge, nothing more
         assert not captcha_image.passes("WRONG")
         assert "login_captcha" not in session  # a wrong answer spends the challenge
+        assert db.session.query(LoginChallenge).count() == 0
+        session["login_captcha"] = token
+        assert not captcha_image.passes(answer)  # and the right one cannot bring it back
         captcha_image.new_image()
-        nonce, issued, _ = session["login_captcha"]
-        assert kept and len(session["login_captcha"][2]) == 64
+        captcha_image.new_image()
+        assert db.session.query(LoginChallenge).count() == 1  # a new image replaces the browser's last one
 
 
 def test_excel_cells_stay_text(db):

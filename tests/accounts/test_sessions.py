@@ -173,20 +173,46 @@ def test_captcha_after_three_failures(app, db, make_user, rules_on):
     assert 'id="captcha"' in page
     r = client.post("/login", data={"username": "zhang3", "password": "Own-choice-77", "captcha": "XXXX"})
     assert r.status_code == 401 and "验证码" in r.get_data(as_text=True)
-    with client.session_transaction() as sess:
-        sess.pop("login_captcha", None)
     assert client.get("/login/captcha.png").mimetype == "image/png"
+    r = client.post("/login", data={"username": "zhang3", "password": "Own-choice-77",
+                                    "captcha": _captcha_answer(db, client).lower()})
+    assert r.status_code == 302
+
+
+def _captcha_answer(db, client):
+    """The answer to the browser's current challenge, read where the server keeps it."""
     import hashlib
-    import hmac
+
+    from webapp.accounts.credentials import LoginChallenge
 
     with client.session_transaction() as sess:
-        nonce, issued, sealed = sess["login_captcha"]
-    answer = next(a + b + c + d for a in "ABCDEFGHJKLMNPQRSTUVWXYZ23456789" for b in "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-                  for c in "ABCDEFGHJKLMNPQRSTUVWXYZ23456789" for d in "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-                  if hmac.new(app.secret_key.encode(), f"{nonce}|{issued}|{a}{b}{c}{d}".encode(),
-                              hashlib.sha256).hexdigest() == sealed)  # the server's key reads its own seal
-    r = client.post("/login", data={"username": "zhang3", "password": "Own-choice-77", "captcha": answer.lower()})
-    assert r.status_code == 302
+        token = sess["login_captcha"]
+    db.session.rollback()
+    return db.session.get(LoginChallenge, hashlib.sha256(token.encode()).hexdigest()).answer
+
+
+def test_a_solved_captcha_cannot_be_replayed(app, db, make_user, rules_on):
+    """The challenge is on the server and used once: the cookie that named it, replayed with the right answer
+    (and the right password), is refused."""
+    user = make_user("zhang3")
+    from webapp.accounts import passwords
+    from webapp.accounts.credentials import LoginChallenge
+
+    passwords.set_password(user, "Own-choice-77")
+    db.session.commit()
+    client = app.test_client()
+    for _ in range(3):
+        client.post("/login", data={"username": "zhang3", "password": "bad"})
+    client.get("/login/captcha.png")
+    answer, cookie = _captcha_answer(db, client), client.get_cookie("session").value
+    r = client.post("/login", data={"username": "zhang3", "password": "bad", "captcha": answer})
+    assert r.status_code == 401 and "用户名或密码错误" in r.get_data(as_text=True)  # the captcha passed
+    db.session.rollback()
+    assert db.session.query(LoginChallenge).count() == 0  # used up, though the password was wrong
+    replay = app.test_client()
+    replay.set_cookie("session", cookie)
+    r = replay.post("/login", data={"username": "zhang3", "password": "Own-choice-77", "captcha": answer})
+    assert r.status_code == 401 and "验证码不正确" in r.get_data(as_text=True)
 
 
 def test_administrative_roles_need_a_second_factor(app, db, make_user, rules_on):

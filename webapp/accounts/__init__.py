@@ -3,7 +3,7 @@
 - models.py: User, its groups (user_group) and ApiToken; credentials.py: password state and history, the
   server-side sign-ins (Department is the core's: every area reads it)
 - services.py: the entry point for other areas; signin.py (password check, lock), sessions.py, lockout.py,
-  passwords.py (policy), totp.py, captcha_image.py, throttle.py, settings.py (the rules' configuration)
+  passwords.py (policy), totp.py, captcha_image.py, throttle.py (+ throttle_store.py), settings.py (the rules' configuration)
 - pages.py: /login, /logout (blueprint `auth`); users_pages.py: /admin/users, /admin/departments
   (blueprint `users`); security_pages.py: /account/... (blueprint `account`); sso.py: /login/sso...
 - audit_pages.py, audit_log.py, audit_cli.py: the 审计员's log, its export, `flask audit verify|archive`
@@ -52,11 +52,13 @@ def _sweep_job(app):
     """Hourly: drop dead sign-ins; archive audit rows past the retention period (never deleted unarchived)."""
     from engine.db import db
 
-    from . import audit_log, sessions
+    from . import audit_log, captcha_image, sessions, throttle_store
 
     with app.app_context():
         try:
             sessions.sweep()
+            captcha_image.sweep()
+            throttle_store.sweep()
             db.session.commit()
             audit_log.archive(actor="system")
         except Exception:  # keep the scheduler alive; the next run tries again

@@ -36,3 +36,22 @@ class LoginSession(db.Model):
     address = db.Column(db.String(64))
     via = db.Column(db.String(16), nullable=False, default="password")  # password, oidc
     second_factor = db.Column(db.Boolean, nullable=False, default=False)  # TOTP passed in this sign-in
+
+
+class LoginChallenge(db.Model):
+    """A captcha shown on the login page, answerable once: the browser's session names it by a random id
+    (stored hashed), so replaying an old cookie finds no row. The answer is kept as drawn: four characters
+    of a 32-letter alphabet, a hash would hide nothing."""
+
+    id_hash = db.Column(db.String(64), primary_key=True)
+    answer = db.Column(db.String(16), nullable=False)
+    issued_at = db.Column(db.DateTime, nullable=False, index=True)
+
+
+class RateCounter(db.Model):
+    """One fixed-window counter of the per-address sign-in limit (throttle_store.py), shared by every
+    process on the application database."""
+
+    key = db.Column(db.String(255), primary_key=True)
+    hits = db.Column(db.Integer, nullable=False)
+    expires_at = db.Column(db.Float, nullable=False, index=True)  # seconds since the epoch, like time.time()

@@ -10,7 +10,7 @@ from engine.audit import record
 from engine.db import db
 from engine.errors import Forbidden
 
-from . import captcha_image, duties, passwords, sessions, totp
+from . import captcha_image, duties, passwords, sessions, throttle, totp
 from .signin import current_signin
 
 bp = Blueprint("account", __name__, template_folder="templates")
@@ -132,6 +132,7 @@ def second_factor():
 
 
 @bp.get("/login/captcha.png")
+@throttle.limiter.limit(throttle.CAPTCHA_LIMIT)
 def captcha():
     response = Response(captcha_image.new_image(), mimetype="image/png")
     response.headers["Cache-Control"] = "no-store"

@@ -19,7 +19,7 @@ DEFAULTS = {
     "LOGIN_LOCK_MINUTES": 15,
     "CAPTCHA_AFTER_FAILURES": 3,
     "LOGIN_RATE_LIMIT": "30 per minute;200 per hour",
-    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_STORAGE_URI": "egov-db://",  # the application database, shared by all processes
     "AUDIT_RETENTION_DAYS": 180,
     "AUDIT_ARCHIVE_DIR": None,  # None: instance/audit-archive
     "OIDC_ISSUER": None,

@@ -1,13 +1,14 @@
 """Sign-in attempts per client address (等保 8.1.4.1 b), with Flask-Limiter.
 
-Counters live in EGOV_RATELIMIT_STORAGE_URI: `memory://` (default) holds them per process, which is right for
-one web process; several processes or hosts need a shared store (e.g. redis://) so an address cannot spread
-its attempts over them.
+Counters live in EGOV_RATELIMIT_STORAGE_URI: by default `egov-db://`, the application database
+(throttle_store.py), which every gunicorn worker and host of one installation shares, so an address cannot
+spread its attempts over the processes. Any store of the `limits` package may be named instead (redis://…);
+`memory://` counts per process only.
 """
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-from . import settings
+from . import settings, throttle_store  # noqa: F401  (registers egov-db://)
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
 
@@ -15,6 +16,9 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enable
 def init_app(app):
     app.config.setdefault("RATELIMIT_STORAGE_URI", settings.DEFAULTS["RATELIMIT_STORAGE_URI"])
     limiter.init_app(app)
+
+
+CAPTCHA_LIMIT = "60 per minute"  # each image is a row until answered or swept
 
 
 def login_limit():
