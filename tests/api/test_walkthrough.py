@@ -76,6 +76,11 @@ def _walk(api, app, project_id, overrides=None):
             return stages, done, detail
         if not detail["tasks"] and _publish_plans(api, app):
             continue  # 市数管局 published the build year's plan (a city-level task, no project)
+        if not detail["tasks"] and detail["may_retire"] and "task_performance_evaluation" in done:
+            # a year of 运维 evaluated and the next one funded: the department retires the system
+            r = api.as_("dept_gaj").post(f"/api/projects/{project_id}/retire", json={"reason": "业务并入省级平台"})
+            assert r.status_code == 200, r.get_json()
+            continue
         if not detail["tasks"]:
             # only a timer can move it on (the free-warranty period ending): fire it as an operator would
             fired = app.test_cli_runner().invoke(args=["timers", "run-due", "--at", "2040-01-01T00:00:00+08:00"])
@@ -119,11 +124,13 @@ def test_one_project_from_creation_to_operations(api, app, lifecycle):
     project = _create(api)
     stages, done, detail = _walk(api, app, project["id"])
     assert stages == ["谋划", "申报", "实施", "验收", "运维", "已结束"], stages
-    assert detail["status"] == "已完成"
+    assert detail["status"] == "已下线"
+    assert detail["retirement"]["reason"] == "业务并入省级平台"
     for step in ("task_declaration", "task_expert_review", "task_establishment_approval", "task_contract",
                  "task_progress_report", "task_initial_acceptance", "task_final_acceptance", "task_audit",
-                 "task_ops_management", "task_ops_funding", "task_performance_evaluation"):
+                 "task_ops_management", "task_ops_funding", "task_ops_funding_review", "task_performance_evaluation"):
         assert step in done, step
+    assert done.count("task_ops_funding") == 2
     # the other department never saw any of it
     assert api.as_("dept_jyj").get(f"/api/projects/{project['id']}").status_code == 404
     history = api.as_("dept_gaj").get(f"/api/projects/{project['id']}").get_json()["history"]

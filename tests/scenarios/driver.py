@@ -411,3 +411,20 @@ def finish_acceptance(p, accepted):
                     "location": "市政务云", "on_gov_cloud": True, "managing_unit": "市数管局"},
                    {"name": "前置服务器", "category": "硬件", "quantity": 2, "amount_wan": 40,
                     "location": "市公安局机房", "on_gov_cloud": False, "managing_unit": "市公安局"}])
+
+
+def operate(p, warranty_end, years=2, *, amount=60, cut_in_year=None):
+    """运维 from the free warranty's end: each year 申请运维经费 and its 审核 (cut in `cut_in_year`), then on
+    12月1日 that year's 绩效评估; `years` funded years, the last one waiting for its evaluation."""
+    p.fire(warranty_end)
+    year = int(warranty_end[:4])
+    for n in range(years):
+        if n:
+            p.fire(f"{year}-12-01T00:00")
+            p.complete("task_performance_evaluation", "sgj", at=f"{year}-12-10", evaluation_date=f"{year}-12-10")
+            year += 1
+        p.complete("task_ops_funding", "dept", ops_amount_wan=amount)
+        cut = year == cut_in_year
+        p.complete("task_ops_funding_review", "sgj", ops_funding_decision="核减" if cut else "同意",
+                   ops_approved_wan=amount - 10 if cut else amount, review_opinion="绩效一般，核减" if cut else "")
+    return year

@@ -10,7 +10,8 @@ from engine import runtime, workcalendar
 from engine.errors import Forbidden
 
 from .driver import (PANEL, Project, accept, actor, confirm_route, contract, day_end, declare, establish,
-                     finish_acceptance, joint_acceptance, plan, precheck, report, review, side_reports, utc_naive)
+                     finish_acceptance, joint_acceptance, operate, plan, precheck, report, review, side_reports,
+                     utc_naive)
 
 DEPT = "dept:gaj"
 PREPARATION = [("task_project_preparation", DEPT), ("task_internal_review", DEPT)]
@@ -31,7 +32,8 @@ ACCEPTANCE = [("task_initial_acceptance", DEPT), ("task_final_application", DEPT
 LANES = {DEPT: "项目建设主管部门", "sgj": "市数管局", "fgw": "市发改委", "czj": "市财政局", "ggj": "市公管局",
          "sjj": "市审计局", "szf": "市政府", "expert": "专家", "user:expert1": "专家", "user:expert2": "专家",
          "user:expert3": "专家"}
-OPERATION = [("task_ops_management", DEPT), ("task_ops_funding", DEPT), ("task_performance_evaluation", "sgj")]
+OPERATION = [("task_ops_management", DEPT), ("task_ops_funding", DEPT), ("task_ops_funding_review", "sgj"),
+             ("task_performance_evaluation", "sgj"), ("task_ops_funding", DEPT), ("task_ops_funding_review", "sgj")]
 
 
 def walked(p):
@@ -96,9 +98,9 @@ def test_1_equipment_purchase_500_unified_to_the_end(real_model):
     p.complete("task_ops_management", "dept", at="2027-01-05")
     assert p.open() == []
     assert p.instance.stage == "运维"
-    p.fire("2028-10-20")  # 24 months of free warranty after 竣工验收 on 2026-10-20
-    p.complete("task_ops_funding", "dept", at="2028-10-25", request_year=2029)
-    p.complete("task_performance_evaluation", "sgj", at="2029-06-30")
+    # 24 months of free warranty after 竣工验收 on 2026-10-20: 运维 years 2028 and 2029, 2028 evaluated
+    operate(p, "2028-10-20", years=2)
+    p.send("system_retire", {"reason": "业务并入省级平台", "retired_on": "2029-03-01"})
 
     assert walked(p) == (PREPARATION + DECLARATION + REVIEW + UNIFIED + IMPLEMENTATION + SIDE
                          + [("task_progress_report", DEPT)] * 2 + ACCEPTANCE + OPERATION)
@@ -339,7 +341,7 @@ def test_7_acceptance_initial_fails_application_late_final_fails_then_passes(rea
 
 # ---------------------------------------------------------------------- 8
 
-def test_8_warranty_end_then_ops_funding_and_evaluation_complete_the_instance(real_model):
+def test_8_operation_runs_year_after_year_until_the_department_retires_the_system(real_model):
     p = Project(build_year=2026, at="2025-03-02")
     build(p)
     contract_row = p.submissions("contract.schema.json")[-1]
@@ -354,15 +356,43 @@ def test_8_warranty_end_then_ops_funding_and_evaluation_complete_the_instance(re
     assert p.fire("2028-08-31T00:01") == 1
     funding = p.task("task_ops_funding")
     assert (funding.group_code, funding.stage) == (DEPT, "运维")
-    p.complete("task_ops_funding", "dept", at="2028-09-05", request_year=2029)
+    # the year is the workflow's: what a client sends for the read-only 经费年度 does not count
+    p.complete("task_ops_funding", "dept", at="2028-09-05", request_year=2035, ops_amount_wan=60)
+    assert p.submissions("ops-funding.schema.json")[-1].data["request_year"] == 2028
+    review = p.task("task_ops_funding_review")
+    assert review.group_code == "sgj"
+    # the first 运维 year has no 绩效 yet: the review shows none, and a cut needs a reason
+    assert "last_evaluation_score" not in p.variables()
+    errors = p.submit_invalid("task_ops_funding_review", "sgj", ops_amount_wan=60, ops_funding_decision="核减",
+                              ops_approved_wan=50, review_opinion="")
+    assert "review_opinion" in errors
+    p.complete("task_ops_funding_review", "sgj", at="2028-09-20", ops_approved_wan=60)
+    # nothing until 12月1日, when the year's 绩效评估 opens, due 12月31日
+    assert p.open() == [] and p.instance.next_timer_at.isoformat() == "2028-11-30T16:00:00"
+    assert "system_retire" in p.instance.waiting_messages
+    p.fire("2028-12-01T00:01")
     evaluation = p.task("task_performance_evaluation")
-    assert evaluation.group_code == "sgj"
-    assert p.instance.status == "running"
-    p.complete("task_performance_evaluation", "sgj", at="2029-06-30")
+    assert evaluation.group_code == "sgj" and evaluation.due_at == day_end("2028-12-31")
+    p.complete("task_performance_evaluation", "sgj", at="2028-12-15", evaluation_date="2028-12-15")
+    # the next year's 运维经费 follows at once; its review shows the 绩效 just given
+    assert p.open() == ["task_ops_funding"]
+    assert "system_retire" not in p.instance.waiting_messages  # not while a yearly step is open
+    p.complete("task_ops_funding", "dept", at="2028-12-20", ops_amount_wan=70)
+    data = p.variables()
+    assert (data["request_year"], data["last_evaluation_year"], data["last_evaluation_grade"]) == (2029, 2028, "良")
+    assert data["last_evaluation_score"] == 87.15
+    p.complete("task_ops_funding_review", "sgj", at="2029-01-05", ops_amount_wan=70, ops_funding_decision="核减",
+               ops_approved_wan=55, review_opinion="参考2028年度绩效，核减")
+    assert [s.data["ops_approved_wan"] for s in p.submissions("ops-funding-review.schema.json")] == [60, 55]
+    assert p.instance.next_timer_at.isoformat() == "2029-11-30T16:00:00"
+    assert p.instance.status == "running" and p.instance.stage == "运维"
+    p.send("system_retire", {"reason": "业务并入省级平台", "retired_on": "2029-03-01"})
     row = p.instance
     assert (row.status, row.stage) == ("completed", "已结束")
-    assert row.ended_at is not None
-    assert [t for t, _ in walked(p)][-3:] == ["task_ops_management", "task_ops_funding",
-                                              "task_performance_evaluation"]
+    assert row.ended_at is not None and row.next_timer_at is None
+    assert p.reached("end_operation") and p.reached("end_lifecycle")
+    assert [t for t, _ in walked(p)][-6:] == ["task_ops_management", "task_ops_funding", "task_ops_funding_review",
+                                              "task_performance_evaluation", "task_ops_funding",
+                                              "task_ops_funding_review"]
     # the civil-code month: 2026-08-31 + 6 months would be 2027-02-28
     assert workcalendar.add_months("2026-08-31", 6) == "2027-02-28"

@@ -3,7 +3,7 @@ from flask import request, url_for
 
 from ..core.api import bp, json_body, listing, paging, user
 from ..core.openapi import PAGING, REF, add_paths, int_query_params, list_of, operation, path_param, query_params
-from . import services as projects
+from . import retirement, services as projects
 
 FILTERS = ("year", "stage", "department", "status", "overdue", "q")
 
@@ -36,7 +36,21 @@ def reopen_declaration(project_id):
     return projects.project_dict(projects.reopen_declaration(account, project_id), detail=True, viewer=account)
 
 
+@bp.post("/projects/<int:project_id>/retire")
+def retire_project(project_id):
+    """系统下线 (the project's department, while 运维 waits between its yearly steps)."""
+    account = user()
+    project = projects.get_project(account, project_id)
+    retirement.retire(account, project, json_body().get("reason"))
+    return projects.project_dict(projects.get_project(account, project_id), detail=True, viewer=account)
+
+
 add_paths({
+    "/api/projects/{project_id}/retire": {"post": operation(
+        "系统下线：结束运维（本部门，运维期间无运维事项在办时），须填写下线原因", "projects", REF("ProjectDetail"),
+        params=[path_param("project_id")],
+        body={"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string", "maxLength": 500}}},
+        errors=("400", "401", "403", "404", "409", "422"))},
     "/api/projects/{project_id}/declaration/reopen": {"post": operation(
         "撤回修改已提交的申报（本部门，6月30日前、预审开始前）", "projects", REF("ProjectDetail"),
         params=[path_param("project_id")], errors=("401", "403", "404", "409"))},

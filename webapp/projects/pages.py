@@ -169,6 +169,19 @@ def reopen_declaration(project_id):
     return redirect(url_for("projects.detail", project_id=project_id))
 
 
+@bp.post("/projects/<int:project_id>/retire")
+def retire(project_id):
+    """系统下线 from the project page."""
+    from . import retirement
+
+    try:
+        retirement.retire(user(), service.get_project(user(), project_id), request.form.get("reason", ""))
+        flash("系统已下线，运维结束", "success")
+    except EngineError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("projects.detail", project_id=project_id))
+
+
 @bp.route("/projects/<int:project_id>/diagram.json")
 def diagram(project_id):
     """One diagram of the project's instance with its completed, active and failed steps.

@@ -33,6 +33,7 @@ STATUS_LABELS = {
     "completed": "已完成",
 }
 REJECTED = "不予立项"
+RETIRED = "已下线"
 
 EVENT_LABELS = {
     "start": "启动流程", "complete": "办结任务", "claim": "签收任务", "unclaim": "退回签收",
@@ -41,7 +42,7 @@ EVENT_LABELS = {
     "incident": "发生故障", "edit_data": "修改流程数据", "migrate": "迁移版本",
     "complete_instance": "流程结束", "create_project": "创建项目", "upload": "上传文件",
     "transfer": "转办", "send_back": "退回", "comment": "批注", "decision": "规则判定",
-    "build_year": "建设年度顺延",
+    "build_year": "建设年度顺延", "retire": "系统下线",
 }
 
 
@@ -58,6 +59,8 @@ def _event_note(kind, payload, names):
         inputs = "，".join(f"{k}={v}" for k, v in (p.get("inputs") or {}).items())
         return (f"{p.get('decision_name', '')}（模型版本 {p.get('version_id')}）：{rules}{' → ' + outputs if outputs else ''}"
                 f"{'；输入 ' + inputs if inputs else ''}")
+    if kind == "retire":
+        return f"{p.get('retired_on', '')} 下线，原因：{p.get('reason', '')}"
     if kind in ("suspend", "resume", "terminate", "reassign") and p.get("reason"):
         return f"原因：{p['reason']}"
     return ""
@@ -256,6 +259,11 @@ def project_status(instance):
         return "未启动"
     if instance.status == "completed" and (instance.variables or {}).get("review_passed") is False:
         return REJECTED
+    if instance.status == "completed" and instance.project_id is not None:
+        from .retirement import retirement_of
+
+        if retirement_of(instance.project_id):
+            return RETIRED
     return STATUS_LABELS.get(instance.status, instance.status)
 
 
@@ -288,6 +296,10 @@ def project_dict(project, detail=False, viewer=None):
         out["history"] = history(project.id)
         out["submissions"] = submissions(project.id, viewer)
         out["may_reopen_declaration"] = may_reopen_declaration(project)
+        from .retirement import may_retire, retirement_of
+
+        out["may_retire"] = may_retire(project)
+        out["retirement"] = retirement_of(project.id)
     return out
 
 

@@ -14,7 +14,6 @@ from ..core.records import db_int
 from ..core.paging import page_args
 from ..core.taskspec import form_title, render_markdown, schema_for
 from ..files.services import file_label, samples_cover, store_for
-from ..oversight.services.performance import department_record
 from ..projects.services import add_comment, comments_of, get_project, may_read_submission, project_dict
 from . import saved_filters
 from . import services as task_service
@@ -241,16 +240,8 @@ def _earlier_forms(task):
     return out
 
 
-# Reviewers of an application see the department's record: 绩效 results feed the next decision (二(五)).
-REVIEW_FORMS = {"precheck.schema.json", "expert-review.schema.json", "expert-opinion.schema.json",
-                "joint-review.schema.json"}
-
-
 def _department_record(task, me):
-    if task.form not in REVIEW_FORMS or task.project_id is None or not me.may_work(task.group_code):
-        return None
-    project = db.session.get(Project, task.project_id)
-    return department_record(project.department_code) if project is not None else None
+    return task_service.department_record_for(task, me)
 
 
 def _page(task, schema, data, errors, instructions, status=200):

@@ -229,8 +229,25 @@ def task_detail(user, task_id):
     if isinstance(properties, dict) and data:
         data = {k: v for k, v in data.items() if k in properties}
     out.update(form_schema=schema, data=data or {}, instructions=instructions(task),
-               context_label=city_labels([task]).get(task.instance_id))
+               context_label=city_labels([task]).get(task.instance_id),
+               department_record=department_record_for(task, actor_of(user)))
     return out
+
+
+# Whoever decides on a department's application sees its record: 绩效 results feed the next 运维经费 and any
+# new project of the department (二(五) 再投入), beside its 督查 and sanctions.
+REVIEW_FORMS = {"precheck.schema.json", "expert-review.schema.json", "expert-opinion.schema.json",
+                "joint-review.schema.json", "annual-plan.schema.json", "ops-funding-review.schema.json"}
+
+
+def department_record_for(task, me):
+    """The record of the task's department for `me` (who may work the task), else None."""
+    from ..oversight.services.performance import department_record
+
+    if task.form not in REVIEW_FORMS or task.project_id is None or not me.may_work(task.group_code):
+        return None
+    project = db.session.get(Project, task.project_id)
+    return department_record(project.department_code) if project is not None else None
 
 
 def _submitted(task_id):
