@@ -4,11 +4,11 @@ Rows are claimed with FOR UPDATE SKIP LOCKED on PostgreSQL, so schedulers runnin
 work one instance at once; the instance's version counter is the last guard (on SQLite too): a timer
 fired twice would save twice from the same version, and the second save fails and keeps nothing.
 """
+import contextvars
 import logging
 import os
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -140,13 +140,64 @@ def _fire_all(ids, now, stats, stop=None):
     app = current_app._get_current_object()
 
     def fire(ids_):
-        if stop is not None and stop.is_set():
-            return
         with app.app_context():  # its own session and connection
             _fire(*ids_, now, stats)
 
-    with ThreadPoolExecutor(max_workers=min(THREADS, len(ids)), thread_name_prefix="timer") as pool:
-        list(pool.map(fire, ids))
+    Steps(fire, THREADS, _ceiling(), SLOW).run(ids, stop)
+
+
+# A step still running after SLOW seconds (a script at its limits, a lock held elsewhere) no longer holds
+# one of the THREADS places: the next instance starts beside it, so however many instances hang at once,
+# the others wait for none of them (up to the ceiling, which the connection pool bounds).
+SLOW = float(os.environ.get("EGOV_SCHEDULER_SLOW_SECONDS", "0.25"))
+
+
+def _ceiling():
+    """Steps at once, slow ones included: three per thread, within the connection pool (one left over)."""
+    pool = db.engine.pool
+    size = getattr(pool, "size", None)
+    capacity = size() + max(getattr(pool, "_max_overflow", 0), 0) if callable(size) else THREADS * 3 + 1
+    return max(THREADS, min(THREADS * 3, capacity - 1))
+
+
+class Steps:
+    """Run `work(item)` for every item, each in a thread of its own: at most `threads` at once that have run
+    for less than `slow` seconds, at most `ceiling` in all. Threads inherit the caller's context (the sweep's
+    log id)."""
+
+    def __init__(self, work, threads, ceiling, slow):
+        self.work, self.threads, self.ceiling, self.slow = work, threads, ceiling, slow
+        self.changed = threading.Condition()
+        self.running = {}  # thread -> when it started
+
+    def _run_one(self, item):
+        try:
+            self.work(item)
+        finally:
+            with self.changed:
+                self.running.pop(threading.current_thread(), None)
+                self.changed.notify()
+
+    def run(self, items, stop=None):
+        pending = list(reversed(items))
+        with self.changed:
+            while True:
+                if stop is not None and stop.is_set():
+                    pending = []
+                moment = time.monotonic()
+                fresh = [began for began in self.running.values() if moment - began < self.slow]
+                while pending and len(fresh) < self.threads and len(self.running) < self.ceiling:
+                    context = contextvars.copy_context()
+                    thread = threading.Thread(target=context.run, args=(self._run_one, pending.pop()),
+                                              name="timer", daemon=True)
+                    self.running[thread] = moment
+                    fresh.append(moment)
+                    thread.start()
+                if not pending and not self.running:
+                    return
+                # Wake when a step ends, or when the oldest fresh one turns slow and frees its place.
+                wait = min((began + self.slow - moment for began in fresh), default=self.slow)
+                self.changed.wait(max(wait, 0.005))
 
 
 def _fire(instance_id, project_id, now, stats):

@@ -119,11 +119,12 @@ def test_a_form_rule_past_the_limit_is_refused_and_becomes_an_incident(bounded, 
     assert runtime.open_tasks(instance_id)[0].id == task.id  # the task stays open for a retry
 
 
-def test_in_the_scheduler_one_runaway_timer_does_not_delay_another(app, bounded, actor):
+def test_in_the_scheduler_one_runaway_timer_does_not_delay_another(app, bounded, actor, monkeypatch):
     late, good = start("late"), start("ok", 10)
     for instance_id in (late, good):
         runtime.complete_task(runtime.open_tasks(instance_id)[0].id, {"note": "好"}, actor("s", "sgj"))
     due = clock.now() + timedelta(seconds=2)  # both wait one second
+    warm_workers(monkeypatch, 2)
     stats = timers.SweepStats()
     sweep = threading.Thread(target=lambda: _sweep(app, due, stats))
     began = time.monotonic()
@@ -142,6 +143,46 @@ def test_in_the_scheduler_one_runaway_timer_does_not_delay_another(app, bounded,
     assert database.session.get(Instance, late).status == "incident"
     assert database.session.query(Incident).filter_by(instance_id=late).one().bpmn_id == "after"
     assert stats.fired == 2 and stats.max_lateness >= 0
+
+
+def test_more_runaway_timers_than_threads_delay_no_other_timer(app, bounded, actor, monkeypatch):
+    """Four instances loop after their timer, with two threads: the fifth's timer still fires on time."""
+    monkeypatch.setattr(timers, "THREADS", 2)
+    late = [start("late") for _ in range(4)]
+    good = start("ok", 10)
+    for instance_id in [*late, good]:  # the good one falls due last
+        runtime.complete_task(runtime.open_tasks(instance_id)[0].id, {"note": "好"}, actor("s", "sgj"))
+    warm_workers(monkeypatch, 5)  # one per step, as a scheduler keeps them: what is timed is the sweep alone
+    stats = timers.SweepStats()
+    sweep = threading.Thread(target=lambda: _sweep(app, clock.now() + timedelta(seconds=2), stats))
+    began = time.monotonic()
+    sweep.start()
+    fired_good = None
+    while sweep.is_alive() and time.monotonic() - began < 30:
+        with app.app_context():
+            if fired_good is None and database.session.get(Instance, good).status == "completed":
+                fired_good = time.monotonic() - began
+        time.sleep(0.05)
+    sweep.join()
+    swept = time.monotonic() - began
+    assert fired_good is not None and fired_good < WALL + 1, fired_good  # one round of two would take 2 × WALL
+    assert swept < WALL + 2.5, swept  # all four ran side by side, not two rounds
+    database.session.expire_all()
+    assert [database.session.get(Instance, i).status for i in late] == ["incident"] * 4
+    assert stats.fired == 5
+
+
+def warm_workers(monkeypatch, n):
+    """Keep n script workers idle and ready (starting one takes ~0.5 s, seconds when several start at once on
+    a loaded machine, which is the pool's cost, not the scheduler's)."""
+    from engine.sandbox import pool
+
+    monkeypatch.setattr(pool, "MAX_IDLE", n)
+    for _ in range(n):
+        pool.pool.warm()
+    deadline = time.monotonic() + 60
+    while len(pool.pool._idle) < n and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def _sweep(app, at, stats):

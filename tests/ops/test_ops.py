@@ -3,7 +3,10 @@ request id (header, error page, log line), the scheduler's heartbeat and its JSO
 import json
 import logging
 import re
-from datetime import timedelta
+import threading
+from datetime import datetime, timedelta
+
+import time_machine
 
 from sqlalchemy import text as sql
 from sqlalchemy.exc import OperationalError
@@ -204,6 +207,32 @@ def test_the_scheduler_writes_a_heartbeat_and_a_json_sweep_line(app, deployed, c
     assert first.scheduler == heartbeat.process_id() and first.fired == 0 and first.backlog == 0
     assert hasattr(first, "lateness_ms") and second.backlog is None
     assert heartbeat.any_alive(heartbeat.wall_now())
+    assert re.fullmatch(r"[0-9a-f]{32}", first.sweep_id) and second.sweep_id != first.sweep_id  # one id a sweep
+    assert first.request_id == first.sweep_id
+
+
+def test_every_line_a_sweep_logs_carries_its_id_also_from_the_step_threads(app, deployed, caplog, monkeypatch):
+    from tests.engine.test_timers import start_timed
+    from webapp.core import scheduler
+
+    start_timed(3)
+    database.session.commit()
+    real_fire, threads = timers._fire, set()
+
+    def fire(*args):
+        threads.add(threading.current_thread().name)
+        logging.getLogger("egov.timers").info("stepping %s", args[0])
+        return real_fire(*args)
+
+    monkeypatch.setattr(timers, "_fire", fire)
+    monkeypatch.setattr(timers, "THREADS", 2)
+    with time_machine.travel(datetime.fromisoformat("2027-03-02T00:00:00+08:00"), tick=False):
+        with caplog.at_level(logging.INFO, logger="egov"):
+            scheduler.sweep(app)
+    [line] = [rec for rec in caplog.records if getattr(rec, "event", None) == "sweep"]
+    steps = [rec for rec in caplog.records if rec.getMessage().startswith("stepping")]
+    assert line.fired == 3 and len(steps) == 3 and threads == {"timer"}  # stepped in threads of their own
+    assert {rec.request_id for rec in steps} == {line.sweep_id}
 
 
 def test_the_cockpit_shows_each_scheduler_and_turns_red_when_none_swept_for_a_minute(app, deployed, users):

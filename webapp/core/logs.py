@@ -5,6 +5,7 @@ the `X-Request-ID` header and onto error pages, so a user can quote it. Unexpect
 their stack trace (core/errors.py logs them); the page shows only the message and the id.
 EGOV_LOG_FORMAT=text keeps plain lines (e.g. on a developer's terminal).
 """
+import contextvars
 import logging
 import os
 import re
@@ -18,6 +19,8 @@ from pythonjsonlogger.json import JsonFormatter
 HEADER = "X-Request-ID"
 _GIVEN = re.compile(r"[A-Za-z0-9._:-]{8,64}")
 request_log = logging.getLogger("egov.request")
+# The id of work outside a request (a scheduler sweep): records logged meanwhile carry it as their request id.
+work_id = contextvars.ContextVar("egov_work_id", default=None)
 
 
 class RequestContext(logging.Filter):
@@ -26,7 +29,7 @@ class RequestContext(logging.Filter):
 
     def filter(self, record):
         if not hasattr(record, "request_id"):
-            record.request_id = g.get("request_id") if has_request_context() else None
+            record.request_id = g.get("request_id") if has_request_context() else work_id.get()
         return True
 
 
@@ -72,9 +75,13 @@ def configure(force=False):
     root._egov_configured = True
 
 
+def new_id():
+    return uuid.uuid4().hex
+
+
 def _begin():
     given = request.headers.get(HEADER, "")
-    g.request_id = given if _GIVEN.fullmatch(given) else uuid.uuid4().hex
+    g.request_id = given if _GIVEN.fullmatch(given) else new_id()
     g.request_started = time.perf_counter()
 
 

@@ -4,7 +4,7 @@ Any number of these may run side by side (timers.run_due claims rows); one that 
 fell due meanwhile on its first poll. The areas add work through extension points: `sweep` runs after
 each timer sweep (notify: mail), `sweep_stats(stats)` reads what a sweep did (ops: metrics),
 `periodic_job` adds a job of its own (oversight: the monthly bulletin). After every sweep the process
-writes its heartbeat row (the cockpit and /readyz read it) and one JSON log line.
+writes its heartbeat row (the cockpit and /readyz read it) and one JSON log line under an id of its own.
 """
 import logging
 import signal
@@ -26,6 +26,15 @@ _last_beat = {"at": None, "fired": 0}
 
 
 def sweep(app, stopping=None):
+    """One sweep under an id of its own: its JSON line and every record logged meanwhile carry it."""
+    token = logs.work_id.set(logs.new_id())
+    try:
+        _sweep(app, stopping)
+    finally:
+        logs.work_id.reset(token)
+
+
+def _sweep(app, stopping):
     with app.app_context():
         stats, error = timers.SweepStats(), None
         try:
@@ -56,7 +65,7 @@ def _report(app, stats, error):
         log.exception("writing the scheduler heartbeat failed")
         db.session.rollback()
     log.info("sweep", extra={
-        "event": "sweep", "scheduler": heartbeat.process_id(), "fired": stats.fired, "failures": stats.failures,
+        "event": "sweep", "sweep_id": logs.work_id.get(), "scheduler": heartbeat.process_id(), "fired": stats.fired, "failures": stats.failures,
         "lateness_ms": int(stats.max_lateness * 1000), "ms": round(stats.seconds * 1000, 1),
         "backlog": row.backlog if row is not None else None, "error": error})  # backlog: when the row was written
     for reader in extensions.get("sweep_stats", app):
