@@ -231,7 +231,7 @@ def test_administrative_roles_need_a_second_factor(app, db, make_user, rules_on)
     page = client.get("/account/second-factor").get_data(as_text=True)
     secret = page.split('id="totp-secret">')[1].split("<")[0]
     r = client.post("/account/second-factor", data={"code": pyotp.TOTP(secret).at(time.time())})
-    assert r.status_code == 302
+    assert r.status_code == 200 and 'id="recovery-codes"' in r.get_data(as_text=True)  # shown once, then on
     assert client.get("/admin/users").status_code == 200
     r = app.test_client().post("/api/auth/token", json={"username": "secadmin", "password": "Own-choice-77"})
     assert r.status_code == 401 and r.get_json()["error"] == "otp_required"

@@ -11,7 +11,7 @@ from ..core.api import bp, json_body, user
 from ..core.identity import Unauthorized, bearer_token
 from ..core.openapi import OBJ, PAGING, REF, add_paths, operation, query_params
 from ..core.timefmt import iso
-from . import passwords, sessions, throttle, totp
+from . import passwords, recovery_codes, sessions, throttle, totp
 from .services import authenticate, issue_token, revoke_token
 
 
@@ -49,9 +49,10 @@ def _second_checks(account, otp):
     if totp.required(account):
         if not totp.enrolled(account):
             raise SecondFactorRequired("管理类角色须先在网页上绑定动态口令")
-        if not totp.check(account, otp if isinstance(otp, str) else None):
+        otp = otp if isinstance(otp, str) else None
+        if not totp.check(account, otp) and not recovery_codes.use(account, otp, via="api"):
             db.session.commit()
-            raise SecondFactorRequired("请在 otp 中提供验证器上最新的 6 位动态口令")
+            raise SecondFactorRequired("请在 otp 中提供验证器上最新的 6 位动态口令（或一个恢复码）")
         db.session.commit()
 
 

@@ -21,7 +21,7 @@ KINDS = {
     "unlock": "解锁账户", "lock": "锁定账户", "role_change": "角色变更", "edit_user": "编辑用户",
     "create_department": "新增部门", "export": "导出", "deploy": "部署模型", "clock": "时钟调整",
     "totp_enrol": "绑定动态口令", "totp_reset": "重置动态口令", "audit_archive": "审计归档",
-    "session_revoke": "注销会话",
+    "session_revoke": "注销会话", "recovery_codes": "生成恢复码", "recovery_code_use": "使用恢复码",
 }
 
 

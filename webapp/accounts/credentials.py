@@ -55,3 +55,13 @@ class RateCounter(db.Model):
     key = db.Column(db.String(255), primary_key=True)
     hits = db.Column(db.Integer, nullable=False)
     expires_at = db.Column(db.Float, nullable=False, index=True)  # seconds since the epoch, like time.time()
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the TOTP code when the phone is lost (recovery_codes.py)."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True)
+    code_hash = db.Column(db.String(64), nullable=False)  # sha256 over the user id and the code
+    created_at = db.Column(db.DateTime, nullable=False)
+    used_at = db.Column(db.DateTime)  # set by the one use it has

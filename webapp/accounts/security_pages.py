@@ -10,12 +10,13 @@ from engine.audit import record
 from engine.db import db
 from engine.errors import Forbidden
 
-from . import captcha_image, duties, passwords, sessions, throttle, totp
+from . import captcha_image, duties, passwords, recovery_codes, sessions, throttle, totp
 from .signin import current_signin
 
 bp = Blueprint("account", __name__, template_folder="templates")
 
-OPEN_ENDPOINTS = {"account.password", "account.second_factor", "account.captcha", "auth.logout", "auth.login",
+OPEN_ENDPOINTS = {"account.password", "account.second_factor", "account.captcha", "account.recovery_codes",
+                  "auth.logout", "auth.login",
                   "static", "sso.start", "sso.callback", "api.change_password", "api.revoke_token", "api.me",
                   "api.issue_token"}
 # 三员分立: what each of the three administrators may reach besides OPEN_ENDPOINTS (blueprint prefixes and
@@ -101,8 +102,8 @@ def password():
             db.session.commit()
             flash("密码已修改；其他设备上的登录和 API 令牌已失效", "success")
             return redirect(url_for("tasks.index"))
-    return render_template("accounts/password.html", reason=reason, errors=errors,
-                           policy=passwords.describe()), (422 if errors else 200)
+    return render_template("accounts/password.html", reason=reason, errors=errors, policy=passwords.describe(),
+                           totp_enrolled=totp.enrolled(current_user)), (422 if errors else 200)
 
 
 @bp.route("/account/second-factor", methods=["GET", "POST"])
@@ -113,14 +114,21 @@ def second_factor():
     enrolled = totp.enrolled(current_user)
     error = None
     if request.method == "POST":
-        if totp.check(current_user, request.form.get("code")):
+        code = request.form.get("code")
+        how = "totp" if totp.check(current_user, code) else None
+        if how is None and enrolled and recovery_codes.use(current_user, code, via="session"):
+            how = "recovery_code"
+        if how:
             if signin is not None:
                 sessions.mark_second_factor(signin.token)
             record("totp_enrol" if not enrolled else "login", current_user.username,
-                   payload={"ok": True, "via": "totp"})
+                   payload={"ok": True, "via": how})
+            codes = recovery_codes.issue(current_user) if not enrolled else None
             db.session.commit()
+            if codes:  # shown this once: the user writes them down before going on
+                return render_template("accounts/recovery_codes.html", codes=codes, remaining=len(codes))
             return redirect(url_for("tasks.index"))
-        error = "动态口令不正确或已使用，请输入验证器上最新的 6 位数字"
+        error = "动态口令或恢复码不正确或已使用，请输入验证器上最新的 6 位数字"
         record("login", current_user.username, payload={"ok": False, "via": "totp", "reason": "bad_code"})
         db.session.commit()
     qr = secret = None
@@ -129,6 +137,26 @@ def second_factor():
         db.session.commit()
     return render_template("accounts/second_factor.html", enrolled=enrolled, qr=qr, secret=secret,
                            error=error), (401 if error else 200)
+
+
+@bp.route("/account/recovery-codes", methods=["GET", "POST"], endpoint="recovery_codes")
+def recovery_codes_page():
+    """How many recovery codes are left; new ones (the old ones void) for a current TOTP code."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    signin = current_signin()
+    if not totp.enrolled(current_user) or (totp.required(current_user) and not (signin and signin.second_factor)):
+        return redirect(url_for("account.second_factor"))
+    error, codes = None, None
+    if request.method == "POST":
+        if totp.check(current_user, request.form.get("code")):
+            codes = recovery_codes.issue(current_user)
+        else:
+            error = "动态口令不正确或已使用，请输入验证器上最新的 6 位数字"
+            record("recovery_codes", current_user.username, payload={"user": current_user.username, "ok": False})
+        db.session.commit()
+    return render_template("accounts/recovery_codes.html", codes=codes, error=error,
+                           remaining=recovery_codes.remaining(current_user)), (401 if error else 200)
 
 
 @bp.get("/login/captcha.png")

@@ -59,5 +59,8 @@ def check(user, code, at=None):
 
 def reset(user):
     """An administrator's reset (e.g. a lost phone): the user enrols again at the next sign-in."""
+    from . import recovery_codes
+
     row = security_of(user)
     row.totp_secret, row.totp_enabled, row.totp_last_step = None, False, None
+    recovery_codes.discard(user)  # they belonged to the second factor being reset
