@@ -72,6 +72,7 @@ def test_yearly_assessment_per_department(api, app, db, deployed, time_machine):
     page = client.get("/oversight/assessment?year=2026").get_data(as_text=True)
     assert "2026 年度电子政务工作考核" in page and "暂缓申报" in page
     bulletin = api.as_("sgj").get("/api/reports/monthly?month=2026-05&refresh=1").get_json()
-    assert bulletin["sanctions"] == [{"department": "gaj", "department_name": "市公安局", "sanction": "暂缓申报",
-                                      "note": "督查整改未通过"}]
+    # decided in April 2026: the 2027 round (申报 due 2026-06-30) only, in force in May
+    assert [(s["department"], s["sanction"], s["round_year"], s["until"], s["status"]) for s in bulletin["sanctions"]] \
+        == [("gaj", "暂缓申报", 2027, "2026-06-30", "执行中")]
     assert api.as_("dept_jyj").get("/api/reports/monthly?month=2026-05").get_json()["sanctions"] == []

@@ -76,7 +76,7 @@ def test_rejected_rectification_suspends_the_next_declaration(users, app):
     assert (done.status, done.consequence, done.decided_by) == ("rejected", "suspend", "sgj")
     assert db.session.get(Instance, inspection.instance_id).status == "completed"
     department = db.session.get(Department, "jyj")
-    assert department.sanction == "suspend" and "暂缓下一年度项目申报" in department.sanction_note
+    assert department.sanction == "suspend" and "暂缓 2028 年度申报轮次" in department.sanction_note
     assert db.session.get(Department, "gaj").sanction is None
 
     # the department's next 申报: the running project in 谋划 gets the sanction in its data (scheduler job) …

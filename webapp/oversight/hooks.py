@@ -5,8 +5,8 @@ becomes a Submission row. Before that row is flushed we:
 
 - mirror the 督查整改 process on its Inspection row (整改措施 answered, 整改验收 accepted or rejected) and,
   on a rejection, set the consequence on the department (Department.sanction, 三（三）);
-- refuse a 申报表 of a department whose next year's 申报 is suspended, or whose budget is capped and the
-  概算 is over the cap: the declaration form shows the same through its x-rules, but a client could post
+- refuse a 申报表 of the sanctioned round of a department whose 申报 of that round is suspended, or whose
+  round budget is capped and its projects' 概算 together would pass the cap: the declaration form shows the same through its x-rules, but a client could post
   other values for the read-only fields, so the server checks the department itself;
 - refuse a 资金拨付申请 for a project that was not reviewed and approved (三（四）).
 
@@ -15,11 +15,15 @@ A refusal raises engine.errors.Invalid: unit_of_work rolls the whole completion 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from datetime import timedelta
+
+from engine import clock, workcalendar
 from engine.errors import Invalid
 from engine.models import Submission
 
 FORM_RECTIFICATION = "supervision-rectification.schema.json"
 FORM_REVIEW = "supervision-review.schema.json"
+BEIJING = timedelta(hours=8)
 _installed = False
 
 
@@ -72,35 +76,46 @@ def _review(session, submission):
     row.consequence = code
     if code == "budget_cut":
         row.budget_cap_wan = data.get("budget_cap_wan") or 0
+    from .services.sanctions import round_of, sanction_note
+
     department = session.get(Department, row.department_code)
     department.sanction = code
+    decided = submission.submitted_at
+    year = round_of((decided + BEIJING).date() if decided else clock.today())
     department.sanction_note = (
         f"督查 #{row.id}（{row.project.name if row.project else row.project_id}）整改不合格，"
-        + ("暂缓下一年度项目申报" if code == "suspend" else f"压缩项目支出预算：每个项目申报概算不超过 {data.get('budget_cap_wan')} 万元")
-        + f"；审核意见：{row.decision_opinion}")
+        + sanction_note(code, year, row.budget_cap_wan) + f"；审核意见：{row.decision_opinion}")
 
 
 def _declaration(session, submission):
     from ..core.models import Department, Project
+    from .services.sanctions import declared_total, in_force
 
     project = session.get(Project, submission.project_id) if submission.project_id else None
     if project is None:
         return
     department = session.get(Department, project.department_code)
-    if department is None or not department.sanction:
+    with session.no_autoflush:
+        found = in_force(department)
+    if found is None:
         return
-    if department.sanction == "suspend":
-        raise Invalid("本部门督查整改未通过，市数管局已暂缓本部门下一年度项目申报",
-                      fields={"department_sanction": "本部门督查整改未通过，市数管局已暂缓本部门下一年度项目申报"})
-    if department.sanction == "budget_cut":
-        from .services.inspections import sanction_variables
-
-        with session.no_autoflush:
-            cap = sanction_variables(department).get("department_budget_cap_wan", 0)
-        budget = (submission.data or {}).get("budget_wan")
-        if isinstance(budget, (int, float)) and budget > cap:
-            message = f"本部门督查整改未通过，项目支出预算规模已压缩：申报概算不得超过 {cap:g} 万元"
-            raise Invalid(message, fields={"budget_wan": message})
+    data = submission.data or {}
+    year = data.get("build_year") if isinstance(data.get("build_year"), int) else project.build_year
+    if clock.today().isoformat() > workcalendar.declaration_deadline(year):
+        year += 1  # filed late: it belongs to the next round (stage-declare moves it)
+    if year != found["round_year"]:
+        return  # the sanction concerns one round only
+    if found["code"] == "suspend":
+        message = f"本部门督查整改未通过，市数管局已暂缓本部门 {year} 年度申报轮次的项目申报（{found['until']} 后自动解除）"
+        raise Invalid(message, fields={"department_sanction": message})
+    with session.no_autoflush:
+        others = declared_total(department.code, year, except_project=project.id)
+    budget = data.get("budget_wan")
+    cap = found["cap_wan"] or 0
+    if isinstance(budget, (int, float)) and others + budget > cap:
+        message = (f"本部门督查整改未通过，{year} 年度申报轮次项目支出预算已压缩：本部门该轮申报概算合计不得超过 "
+                   f"{cap:g} 万元（其他项目已申报 {others:g} 万元，本项目至多 {max(cap - others, 0):g} 万元）")
+        raise Invalid(message, fields={"budget_wan": message})
 
 
 def _fund_request(session, submission):

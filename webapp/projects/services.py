@@ -180,7 +180,7 @@ def _create(user, actor, department, name, build_year, budget_wan):
                 "department_code": code, "department_name": department.name}
         if budget_wan is not None:
             data["budget_wan"] = float(budget_wan)
-        data.update(sanction_variables(department))  # a 督查 consequence the 申报 must show and enforce
+        data.update(sanction_variables(department, build_year, project.id))  # a 督查 consequence of its round
         row = runtime.start_instance(_process_id(), actor=actor, project_id=project.id,
                                      owner_group=roles.dept_group(code), data=data)
         project.instance_id = row.id

@@ -1,10 +1,11 @@
 """The yearly 电子政务工作考核 per department (notice 三(三)): on-time monthly 进度表, budget execution and
-督查 results of the year, with the sanction in force. Read from the task index, submissions and the
+督查 results of the year, with the sanctions that applied in the year (in force, lapsed or lifted). Read from the task index, submissions and the
 督查 rows, never from workflow state; exportable to Excel."""
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from engine import clock
 from engine.db import db
 from engine.models import TaskIndex
 
@@ -13,7 +14,7 @@ from ...core.xlsx import as_text_cells
 from ..models import Inspection
 from .common import REPORT_TASK, now_naive
 from .funds import funds
-from .inspections import SANCTION_LABELS
+from .sanctions import sanctions_between
 
 BEIJING = timedelta(hours=8)
 INSPECTION_OUTCOMES = {"open": "整改中", "answered": "待验收", "accepted": "整改通过", "rejected": "整改未通过"}
@@ -33,8 +34,11 @@ def yearly_assessment(year, departments=None):
     rows = {d.code: {"department": d.code, "department_name": d.name, "year": year, "reports_due": 0,
                      "on_time": 0, "late": 0, "missing": 0, "open": 0, "approved_amount_wan": 0.0,
                      "paid_wan": 0.0, "inspections": 0, "inspections_by_outcome": {},
-                     "sanction": SANCTION_LABELS.get(d.sanction or "", ""), "sanction_note": d.sanction_note or ""}
+                     "sanctions": [], "sanction_note": d.sanction_note or ""}
             for d in depts if departments is None or d.code in departments}
+    for item in sanctions_between(date(year, 1, 1), date(year, 12, 31), departments):
+        if item["department"] in rows:
+            rows[item["department"]]["sanctions"].append(item)
     reports = db.session.execute(
         select(Project.department_code, TaskIndex.state, TaskIndex.due_at, TaskIndex.completed_at)
         .join(Project, Project.id == TaskIndex.project_id)
@@ -73,23 +77,34 @@ def yearly_assessment(year, departments=None):
                                   if row["approved_amount_wan"] else None)
         row["approved_amount_wan"], row["paid_wan"] = round(row["approved_amount_wan"], 4), round(row["paid_wan"], 4)
         row["inspection_summary"] = "、".join(f"{k} {v}" for k, v in sorted(row["inspections_by_outcome"].items()))
+        row["sanction"] = "、".join(dict.fromkeys(s["sanction"] for s in row["sanctions"]))
+        row["sanction_detail"] = "；".join(_sanction_text(s) for s in row["sanctions"])
     return list(rows.values())
 
 
-def active_sanctions():
-    """Departments under a sanction now (for the 按月通报): [{department, department_name, sanction, note}]."""
-    return [{"department": d.code, "department_name": d.name, "sanction": SANCTION_LABELS.get(d.sanction, d.sanction),
-             "note": d.sanction_note or ""}
-            for d in db.session.execute(select(Department).where(Department.sanction.is_not(None),
-                                                                 Department.sanction != "")
-                                        .order_by(Department.code)).scalars()]
+def _sanction_text(item):
+    return f"{item['sanction']}（{item['round_year']} 年度申报轮次，至 {item['until']}，{item['status']}）"
+
+
+def active_sanctions(month=None, departments=None):
+    """Sanctions that applied in the month (for the 按月通报), with their round and whether they are still in
+    force on the month's last day (or today): [{department, department_name, sanction, note, round_year, until,
+    status}]."""
+    today = clock.today()
+    if month is None:
+        first = last = today
+    else:
+        year, mon = int(month[:4]), int(month[5:7])
+        first, last = date(year, mon, 1), date(year + (mon == 12), mon % 12 + 1, 1) - timedelta(days=1)
+    return [{k: s[k] for k in ("department", "department_name", "sanction", "note", "round_year", "until", "status")}
+            for s in sanctions_between(first, last, departments, today)]
 
 
 ASSESSMENT_COLUMNS = [
     ("主管部门", "department_name"), ("应报进度表(份)", "reports_due"), ("按时报送", "on_time"), ("逾期报送", "late"),
     ("逾期未报", "missing"), ("按时报送率", "on_time_rate"), ("批复金额(万元)", "approved_amount_wan"),
     ("已拨付(万元)", "paid_wan"), ("预算执行率", "execution_ratio"), ("督查(次)", "inspections"),
-    ("督查结果", "inspection_summary"), ("处理措施", "sanction"),
+    ("督查结果", "inspection_summary"), ("处理措施", "sanction_detail"),
 ]
 
 

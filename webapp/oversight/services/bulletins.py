@@ -148,7 +148,7 @@ def compute_bulletin(month, departments=None):
     rows.sort(key=lambda r: (order[r["rag"]], -r["months_behind"], r["department"], r["project_id"]))
     return {"month": month, "generated_at": now.isoformat(), "rules": rule,
             "summary": _summary(rows), "departments": _by_department(rows), "rows": rows,
-            "sanctions": [s for s in active_sanctions() if departments is None or s["department"] in departments]}
+            "sanctions": active_sanctions(month, departments)}
 
 
 def _summary(rows):

@@ -24,7 +24,8 @@ BULLETIN_COLUMNS = [
 DEPT_COLUMNS = [("主管部门", "department_name"), ("项目数", "projects"), ("红", "red"), ("黄", "amber"), ("绿", "green"),
                 ("按时报送", "on_time"), ("逾期报送", "late"), ("未报送", "missing"), ("计划资金(万元)", "planned_funds_wan"),
                 ("已拨付(万元)", "paid_wan"), ("预算执行率", "execution_ratio")]
-SANCTION_COLUMNS = [("主管部门", "department_name"), ("处理措施", "sanction"), ("说明", "note")]
+SANCTION_COLUMNS = [("主管部门", "department_name"), ("处理措施", "sanction"), ("适用申报轮次", "round_year"),
+                    ("截止", "until"), ("状态", "status"), ("说明", "note")]
 
 
 def _sheet_table(ws, top, columns, rows, numbered=False, rag_fill=False):

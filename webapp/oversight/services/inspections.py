@@ -23,7 +23,7 @@ INSPECTION_MESSAGE = "inspection_start"
 FORM_OPEN = "supervision-open.schema.json"
 
 
-SANCTION_LABELS = {"suspend": "暂缓申报", "budget_cut": "压缩预算"}
+from .sanctions import SANCTION_LABELS, lapse_sanctions, sanction_variables  # noqa: E402,F401  (re-exported)
 
 
 SANCTION_CODES = {v: k for k, v in SANCTION_LABELS.items()}
@@ -125,40 +125,32 @@ def lift_sanction(user, code, note=""):
     return department
 
 
-def sanction_variables(department):
-    """The variables the department's 申报 reads: department_sanction and department_budget_cap_wan."""
-    label = SANCTION_LABELS.get(department.sanction or "", "")
-    values = {"department_sanction": label}
-    if department.sanction == "budget_cut":
-        cap = db.session.execute(select(Inspection.budget_cap_wan).where(
-            Inspection.department_code == department.code, Inspection.consequence == "budget_cut")
-            .order_by(Inspection.id.desc()).limit(1)).scalar()
-        values["department_budget_cap_wan"] = float(cap or 0)
-    return values
-
-
 def propagate_sanctions():
-    """Write each department's current sanction into its lifecycle instances that have not declared yet.
+    """Let lapsed sanctions go, then write each department's sanction into its lifecycle instances of the
+    sanctioned round that have not declared yet (and "" into those that carry one no longer in force).
 
     The 申报表 (declaration.schema.json) reads `department_sanction` from the task data: it shows it and its
     x-rules refuse a suspended department's declaration or a budget over the cap. hooks.py enforces the
     same on the server whatever data a client posts. Returns the number of instances updated.
     """
+    with runtime.unit_of_work():
+        lapse_sanctions()
     declared = select(TaskIndex.instance_id).where(TaskIndex.bpmn_id == "task_declaration",
                                                    TaskIndex.state == "completed")
     candidates = db.session.execute(
-        select(Instance.id, Instance.owner_group, SanctionApplied.value)
+        select(Instance.id, Instance.owner_group, SanctionApplied.value, Instance.project_id, Instance.variables)
         .outerjoin(SanctionApplied, SanctionApplied.instance_id == Instance.id)
         .where(Instance.process_id == LIFECYCLE, Instance.status == "running",
                Instance.stage.in_(("谋划", "申报")) | Instance.stage.is_(None), Instance.id.not_in(declared))).all()
     departments = {d.group: d for d in db.session.execute(select(Department)).scalars()}
     updated = 0
-    for instance_id, owner_group, applied in candidates:
+    for instance_id, owner_group, applied, project_id, variables in candidates:
         department = departments.get(owner_group)
         if department is None:
             continue
-        values = sanction_variables(department)
-        if applied == values["department_sanction"] or (applied is None and not values["department_sanction"]):
+        values = sanction_variables(department, (variables or {}).get("build_year"), project_id)
+        mark = f"{values['department_sanction']}:{values.get('department_budget_cap_wan', '')}".rstrip(":")
+        if applied == mark or (applied is None and not values["department_sanction"]):
             continue  # already carries it, or never sanctioned and nothing to write
         tasks = db.session.execute(select(TaskIndex.id).where(TaskIndex.instance_id == instance_id,
                                                               TaskIndex.state == "ready")).scalars().all()
@@ -168,10 +160,9 @@ def propagate_sanctions():
             with runtime.unit_of_work():
                 row = db.session.get(SanctionApplied, instance_id)
                 if row is None:
-                    db.session.add(SanctionApplied(instance_id=instance_id, value=values["department_sanction"],
-                                                   applied_at=now_naive()))
+                    db.session.add(SanctionApplied(instance_id=instance_id, value=mark, applied_at=now_naive()))
                 else:
-                    row.value, row.applied_at = values["department_sanction"], now_naive()
+                    row.value, row.applied_at = mark, now_naive()
             updated += 1
         except Conflict:
             continue  # stepped meanwhile: the next run tries again
