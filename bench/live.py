@@ -101,3 +101,38 @@ def scenario_concurrent(app, quick):
     return row("concurrent", f"{workers} 个进程同时办理同一批 {n} 个任务", f"{n / elapsed:.0f} 个/秒", None, None,
                "不丢不重", exact, f"成功 {done}，其余为 409 冲突；每个任务恰好办结一次：{'是' if exact else '否'}",
                throughput=n / elapsed)
+
+
+def scenario_writers(app, quick):
+    """Completions per second with 1 and with 4 writing processes, each on its own tasks (every completion
+    writes audit events): do writers wait for one another? Block-alternated (1, 4, 1, 4 …) after a warm-up block."""
+    per = 30 if quick else 80
+    rounds = 2 if quick else 3
+    rates = {1: [], 4: []}
+
+    def block(processes, keep):
+        clear_instances()
+        rows = start("simple", per * processes, project_id=1, owner_group="dept:gaj", data={"build_year": 2027})
+        db.session.commit()
+        ids = [runtime.open_tasks(r.id)[0].id for r in rows]
+        procs = [subprocess.Popen([sys.executable, "-c", CLIENT, ",".join(ids[k::processes])], cwd=REPO,
+                                  env=_env(app), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for k in range(processes)]
+        outs = [p.communicate(timeout=600) for p in procs]
+        done = sum(int(out.split()[0]) for out, _ in outs)
+        slowest = max(float(out.split()[2]) for out, _ in outs)  # each process times its own loop (no start-up)
+        assert done == len(ids), outs
+        if keep:
+            rates[processes].append(done / slowest)
+
+    block(1, False)
+    block(4, False)
+    for _ in range(rounds):
+        for processes in (1, 4):
+            block(processes, True)
+    clear_instances()
+    one, four = statistics.median(rates[1]), statistics.median(rates[4])
+    return row("writers", "各自办理自己任务的写入进程：4 个对比 1 个（完成数/秒）", f"{four:.0f} 个/秒", f"{one:.0f} 个/秒",
+               four / one, None, None,
+               f"每块每进程 {per} 个任务，1 与 4 轮流成块测量（先各预热一块）；1 个：{[round(r) for r in rates[1]]}，"
+               f"4 个：{[round(r) for r in rates[4]]}；两核共享机器上只报告", rates=rates)

@@ -380,6 +380,7 @@ def _http_scenarios():
 
     return {"http_complete": http.scenario_http_complete, "http_worklist": http.scenario_http_worklist,
             "timer_latency": live.scenario_timer_latency, "concurrent": live.scenario_concurrent,
+            "writers": live.scenario_writers,
             **scale.SCENARIOS}
 
 

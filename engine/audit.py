@@ -1,12 +1,17 @@
 """The append-only audit trail (DESIGN decision 10) and its hash chain (等保 8.1.4.3).
 
-`record` adds an event to the current transaction; when the transaction commits, its events are sealed:
-numbered after the chain's head and hashed over their content and the previous row's hash. The head row is
-updated first, which holds a row lock (PostgreSQL) or the write lock (SQLite) until commit, so concurrent
-writers append one after the other and the chain never forks. `verify` walks the chain.
+`record` adds an event to the current transaction. At commit each new row carries a digest of its own content
+and no place in the chain yet, so writers never wait for one another. Right after the commit, in a short
+transaction of its own, `seal` numbers the waiting rows after the chain's head in the order they were written
+and hashes each over its content and the previous row's hash; only that step holds the head row. A sealing
+step that finds the head busy leaves its rows to the one holding it, to the next commit or to the scheduler's
+sweep; `verify` seals what is waiting before it walks the chain. A row edited while waiting no longer matches
+its digest and is never sealed; a row inserted around the system has no digest: both are reported.
 """
 import hashlib
 import json
+import logging
+from types import SimpleNamespace
 
 from flask import has_request_context, request
 from sqlalchemy import event, inspect, text
@@ -17,6 +22,9 @@ from .db import db
 from .models import AuditArchive, AuditChain, AuditEvent
 
 _PENDING = "audit_unsealed"
+_WRITTEN = "audit_written"
+SEAL_BATCH = 1000
+log = logging.getLogger("egov.audit")
 
 
 def record(kind, actor=None, instance_id=None, project_id=None, task_id=None, payload=None, address=None):
@@ -39,7 +47,7 @@ def record(kind, actor=None, instance_id=None, project_id=None, task_id=None, pa
 
 
 def row_hash(row, prev_hash):
-    """The sha256 of one event's content, its seq and the previous event's hash."""
+    """The sha256 of one event's content, its seq and the previous event's hash (both None while waiting)."""
     body = [
         row.seq, prev_hash, row.at.isoformat(timespec="microseconds"), row.actor, row.kind, row.instance_id,
         row.project_id, row.task_id, row.payload, row.address,
@@ -48,21 +56,24 @@ def row_hash(row, prev_hash):
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
-@event.listens_for(Session, "before_commit")
-def _seal(session):
-    pending = session.info.pop(_PENDING, None)
-    if not pending:
+@event.listens_for(Session, "before_flush")
+def _digest(session, _context, _instances):
+    """Each new row's own digest, from its content as written (no statement, no lock)."""
+    for row in session.info.get(_PENDING, ()):
+        if row.seq is None and _alive(row) and (row in session.new or row in session.dirty):
+            row.hash = row_hash(row, None)
+            session.info[_WRITTEN] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _seal_after_commit(session):
+    session.info.pop(_PENDING, None)
+    if not session.info.pop(_WRITTEN, False):
         return
-    rows = [r for r in pending if r.seq is None and _alive(r)]
-    if not rows:
-        return
-    with session.no_autoflush:
-        start, prev = _advance_head(session, len(rows))
-        for offset, row in enumerate(rows):
-            row.seq = start + offset
-            row.prev_hash = prev
-            row.hash = prev = row_hash(row, prev)
-        session.execute(text("UPDATE audit_chain SET hash = :h WHERE id = 1"), {"h": prev})
+    try:
+        seal(session.get_bind(), wait=False)
+    except Exception:  # the rows are committed with their digests; the scheduler's sweep seals them
+        log.exception("sealing audit rows after commit failed")
 
 
 def _alive(row):
@@ -70,28 +81,10 @@ def _alive(row):
     return (state.pending or state.persistent) and not state.deleted
 
 
-def _advance_head(session, count):
-    """Lock the head row and move it on by `count`: (first new seq, hash of the row before it)."""
-    bump = text("UPDATE audit_chain SET seq = seq + :n WHERE id = 1")
-    if session.execute(bump, {"n": count}).rowcount == 0:
-        _create_head(session)
-        session.execute(bump, {"n": count})
-    seq, prev = session.execute(text("SELECT seq, hash FROM audit_chain WHERE id = 1")).one()
-    return seq - count + 1, prev
-
-
-def _create_head(session):
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    session.execute(insert(AuditChain).values(id=1, seq=0, hash="").on_conflict_do_nothing())
-
-
 @event.listens_for(Session, "after_soft_rollback")
 def _forget(session, _previous):
     session.info.pop(_PENDING, None)
+    session.info.pop(_WRITTEN, None)
 
 
 _COLUMNS = [getattr(AuditEvent, name) for name in (
@@ -99,14 +92,86 @@ _COLUMNS = [getattr(AuditEvent, name) for name in (
     "address")]
 
 
+def seal(bind=None, wait=True):
+    """Chain the committed rows still waiting, oldest first, in one short transaction; returns how many.
+
+    wait=False (right after a commit, PostgreSQL): if another process holds the head it is sealing already,
+    and whatever it missed goes with the next commit or the scheduler's sweep, so nobody queues behind it.
+    """
+    bind = bind or db.engine
+    sealed = 0
+    with bind.connect() as conn:
+        while True:
+            with conn.begin():
+                head = _lock_head(conn, wait)
+                if head is None:
+                    return sealed
+                seq, prev = head
+                rows = conn.execute(db.select(*_COLUMNS).where(AuditEvent.seq.is_(None))
+                                    .order_by(AuditEvent.id).limit(SEAL_BATCH)).all()
+                changes = []
+                for row in rows:
+                    if row.hash != row_hash(row, None):
+                        continue  # edited while waiting, or written around the system: verify reports it
+                    seq += 1
+                    chained = SimpleNamespace(**{**row._asdict(), "seq": seq})
+                    prev_hash, prev = prev, row_hash(chained, prev)
+                    changes.append({"i": row.id, "s": seq, "p": prev_hash, "h": prev})
+                if not changes:
+                    return sealed
+                _write_chain(conn, changes, seq, prev)
+            sealed += len(changes)
+            if len(rows) < SEAL_BATCH:
+                return sealed
+
+
+def _write_chain(conn, changes, seq, head_hash):
+    if conn.dialect.name == "postgresql":  # rows and head in one round trip
+        conn.execute(text(
+            "WITH moved AS (UPDATE audit_event e SET seq = v.s, prev_hash = v.p, hash = v.h"
+            " FROM unnest(CAST(:i AS integer[]), CAST(:s AS bigint[]), CAST(:p AS text[]), CAST(:h AS text[]))"
+            " AS v(i, s, p, h) WHERE e.id = v.i)"
+            " UPDATE audit_chain SET seq = :seq, hash = :head WHERE id = 1"),
+            {"i": [c["i"] for c in changes], "s": [c["s"] for c in changes], "p": [c["p"] for c in changes],
+             "h": [c["h"] for c in changes], "seq": seq, "head": head_hash})
+        return
+    conn.execute(text("UPDATE audit_event SET seq = :s, prev_hash = :p, hash = :h WHERE id = :i"), changes)
+    conn.execute(text("UPDATE audit_chain SET seq = :s, hash = :h WHERE id = 1"), {"s": seq, "h": head_hash})
+
+
+def _lock_head(conn, wait):
+    """(seq, hash) of the head row, locked to this transaction; None when another sealer holds it."""
+    if conn.dialect.name == "postgresql":
+        # Chaining is re-done from the digests if this commit is lost, so it need not wait for the disk
+        # (set_config(…, true) is SET LOCAL, in the same round trip as the lock).
+        lock = text("SELECT seq, hash, set_config('synchronous_commit', 'off', true) FROM audit_chain WHERE id = 1"
+                    " FOR UPDATE" + ("" if wait else " SKIP LOCKED"))
+        head = conn.execute(lock).first()
+        if head is None and _create_head(conn):
+            head = (0, "")
+        return head and (head[0], head[1])
+    # SQLite: the UPDATE takes the database's write lock first, so two processes never read the same head.
+    if conn.execute(text("UPDATE audit_chain SET seq = seq WHERE id = 1")).rowcount == 0:
+        _create_head(conn)
+    return tuple(conn.execute(text("SELECT seq, hash FROM audit_chain WHERE id = 1")).one())
+
+
+def _create_head(conn):
+    """Insert the head row if missing; True when this transaction made (and so holds) it."""
+    made = text("INSERT INTO audit_chain (id, seq, hash) VALUES (1, 0, '') ON CONFLICT DO NOTHING RETURNING id")
+    return conn.execute(made).first() is not None
+
+
 def verify(batch=2000):
     """Problems found in the chain, as Chinese sentences; an empty list when every row is intact."""
+    seal()
     problems = []
     archive = db.session.execute(db.select(AuditArchive).order_by(AuditArchive.last_seq.desc()).limit(1)).scalar()
     expected, prev = (archive.last_seq + 1, archive.last_hash) if archive else (1, "")
-    unsealed = db.session.scalar(db.select(db.func.count()).select_from(AuditEvent).where(AuditEvent.seq.is_(None)))
-    if unsealed:
-        problems.append(f"有 {unsealed} 条审计记录不在哈希链上（绕过系统写入）")
+    waiting = db.session.execute(db.select(*_COLUMNS).where(AuditEvent.seq.is_(None))).all()
+    outside = sum(1 for row in waiting if row.hash != row_hash(row, None))  # the rest were committed meanwhile
+    if outside:
+        problems.append(f"有 {outside} 条审计记录不在哈希链上（绕过系统写入或写入后被修改）")
     last_seq = None
     while True:
         rows = db.session.execute(
@@ -123,7 +188,7 @@ def verify(batch=2000):
             if row_hash(row, row.prev_hash) != row.hash:
                 problems.append(f"序号 {row.seq}（ID {row.id}）的审计记录内容被修改")
             prev, expected, last_seq = row.hash, row.seq + 1, row.seq
-    head = db.session.get(AuditChain, 1)
+    head = db.session.execute(db.select(AuditChain.seq, AuditChain.hash).where(AuditChain.id == 1)).first()
     if head is not None and head.seq > (last_seq or expected - 1):
         problems.append(f"序号 {(last_seq or expected - 1) + 1}–{head.seq} 的最新审计记录缺失（已被删除）")
     elif head is not None and last_seq is not None and head.hash != prev:

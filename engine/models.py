@@ -120,8 +120,9 @@ class AuditEvent(db.Model):
     """Append-only trail of every state change and every security event (等保 8.1.4.3).
 
     Each row is chained to the one before it: `seq` numbers the rows without gaps, `hash` is the sha256 of
-    the row's content and `prev_hash` (engine.audit seals them at commit), so an edited, inserted or deleted
-    row breaks the chain and `flask audit verify` finds it.
+    the row's content and `prev_hash` (engine.audit seals them in a short step right after their commit; until
+    then `hash` is the digest of the row alone and `seq` is empty), so an edited, inserted or deleted row breaks
+    the chain and `flask audit verify` finds it.
     """
 
     id = db.Column(db.Integer, primary_key=True)
@@ -139,10 +140,8 @@ class AuditEvent(db.Model):
 
 
 class AuditChain(db.Model):
-    """The chain's head: one row (id 1), updated by every commit that adds audit events.
-
-    Updating it first serializes the writers of the chain on SQLite and PostgreSQL alike (a row lock held to
-    commit), and it remembers the last seq and hash, so deleting the newest rows is detected too.
+    """The chain's head: one row (id 1), held only by the sealing step (never by the transactions that write
+    the events), and it remembers the last seq and hash, so deleting the newest rows is detected too.
     """
 
     id = db.Column(db.Integer, primary_key=True)

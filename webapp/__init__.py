@@ -12,7 +12,7 @@ from flask_migrate import Migrate
 from engine.db import db
 
 from .core import config
-from .core.app import RowIdConverter, finish_web, install_web, tune_sqlite
+from .core.app import RowIdConverter, finish_web, install_web, ping_when_idle, tune_sqlite
 from .core.cli import register_cli
 
 migrate = Migrate()
@@ -29,6 +29,7 @@ def create_app(overrides=None):
     migrate.init_app(app, db, directory=str(app.config["MODEL_ROOT"] + "/migrations"))
     with app.app_context():
         tune_sqlite(db.engine)
+        ping_when_idle(db.engine)
 
     from .core import models  # noqa: F401  (the shared tables; each area's init_app brings its own)
 

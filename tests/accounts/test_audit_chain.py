@@ -1,6 +1,7 @@
 """The audit log's hash chain: intact rows verify; an edited, deleted or newest-deleted row is found."""
 import threading
 
+import pytest
 import sqlalchemy as sa
 
 from engine import audit
@@ -79,3 +80,59 @@ def test_concurrent_writers_keep_one_chain(app, db):
     assert errors == []
     assert audit.verify() == []
     assert db.session.execute(sa.text("SELECT max(seq), count(*) FROM audit_event")).one() == (80, 80)
+
+
+def _unsealed(db):
+    return db.session.execute(sa.text("SELECT count(*) FROM audit_event WHERE seq IS NULL")).scalar()
+
+
+def test_rows_left_waiting_are_sealed_by_the_scheduler_sweep(app, db, monkeypatch):
+    from webapp.core import scheduler
+
+    real_seal = audit.seal
+    monkeypatch.setattr(audit, "seal", lambda *a, **k: 0)  # as if the process died right after its commit
+    _write(db, 3)
+    assert _unsealed(db) == 3
+    monkeypatch.setattr(audit, "seal", real_seal)
+    scheduler.sweep(app)
+    assert _unsealed(db) == 0
+    assert audit.verify() == []
+
+
+def test_row_edited_while_waiting_is_never_sealed(db, monkeypatch):
+    real_seal = audit.seal
+    monkeypatch.setattr(audit, "seal", lambda *a, **k: 0)
+    _write(db, 3)
+    db.session.execute(sa.text("UPDATE audit_event SET actor = 'someone' WHERE id = (SELECT min(id) FROM audit_event)"))
+    db.session.commit()
+    monkeypatch.setattr(audit, "seal", real_seal)
+    problems = audit.verify()
+    assert any("不在哈希链上" in p for p in problems), problems
+    assert db.session.execute(sa.text("SELECT seq FROM audit_event WHERE seq IS NOT NULL ORDER BY seq")).scalars().all() == [1, 2]
+
+
+def test_a_writer_never_waits_for_the_chain_head(app, db):
+    """While the head is held (another process sealing), a transaction with audit events still commits at once;
+    its rows are sealed by the next step that gets the head."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one writer at a time whatever the chain does")
+    _write(db, 1)
+    done = threading.Event()
+
+    def writer():
+        with app.app_context():
+            audit.record("deploy", "other")
+            db.session.commit()
+            db.session.remove()
+        done.set()
+
+    with db.engine.connect() as holder:
+        holder.execute(sa.text("SELECT seq FROM audit_chain WHERE id = 1 FOR UPDATE"))
+        thread = threading.Thread(target=writer)
+        thread.start()
+        assert done.wait(10), "the commit waited for the chain head"
+        holder.rollback()
+    thread.join()
+    assert _unsealed(db) == 1
+    assert audit.verify() == []
+    assert _unsealed(db) == 0

@@ -23,6 +23,7 @@ def _authenticate():
     token = bearer_token()
     if token is not None:
         g.api_user = user_for_token(token)  # a bad token is refused even when a session exists
+        g.username = g.api_user.username  # for the request's log line, after commits have expired the row
         return
     if request.endpoint in PUBLIC_ENDPOINTS:
         return

@@ -43,7 +43,7 @@ def load(app, overrides=None):
 def _engine_options(url):
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30, "check_same_thread": False}}
-    return {"pool_pre_ping": True}
+    return {}  # idle connections are pinged before use (app.ping_when_idle), busy ones are not
 
 
 def _instance_secret(instance):

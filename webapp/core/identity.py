@@ -3,7 +3,7 @@
 The accounts area fills in how users and tokens are looked up (`user_loader`, the `token_user`
 extension point); the core only knows that a user has a `username` and `groups`.
 """
-from flask import current_app, g, has_app_context, request
+from flask import current_app, g, has_app_context, has_request_context, request
 from flask_login import LoginManager, current_user
 
 from engine.errors import EngineError
@@ -40,12 +40,18 @@ def current_account():
 
 
 def actor_of(user):
-    """The engine's Actor of a user, with the people they stand in for today (委托/代理, the accounts area)."""
-    principals = ()
-    if has_app_context():
+    """The engine's Actor of a user, with the people they stand in for today (委托/代理, the accounts area).
+
+    Looked up once per request (a completion asks twice: reach, then the engine's step)."""
+    if not has_app_context():
+        return Actor(user.username, frozenset(user.groups))
+    known = g.setdefault("principals", {}) if has_request_context() else {}
+    if user.username not in known:
+        principals = ()
         for lookup in extensions.get("actor_principals", current_app):
             principals += tuple(lookup(user.username))
-    return Actor(user.username, frozenset(user.groups), principals=principals)
+        known[user.username] = principals
+    return Actor(user.username, frozenset(user.groups), principals=known[user.username])
 
 
 def user_for_token(token):

@@ -89,6 +89,8 @@ def _user():
     try:
         from flask_login import current_user
 
+        if g.get("username"):
+            return g.username
         user = g.get("api_user") or current_user
         return getattr(user, "username", None) if getattr(user, "is_authenticated", False) else None
     except Exception:  # no login manager (e.g. a bare app in a test)

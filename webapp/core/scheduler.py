@@ -13,7 +13,7 @@ import time
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from engine import heartbeat, timers
+from engine import audit, heartbeat, timers
 from engine.db import db
 
 from . import extensions, logs
@@ -42,6 +42,10 @@ def _sweep(app, stopping):
         except Exception as exc:  # keep polling; the next sweep tries again
             log.exception("timer sweep failed")
             error = f"{type(exc).__name__}: {exc}"
+        try:  # audit rows a crashed process or a busy head left waiting go into the chain within a sweep
+            audit.seal()
+        except Exception:
+            log.exception("sealing waiting audit rows failed")
         _report(app, stats, error)
         for step in extensions.get("sweep", app):
             if stopping is not None and stopping.is_set():
