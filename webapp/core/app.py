@@ -7,7 +7,7 @@ import secrets
 import time
 from urllib.parse import urlsplit
 
-from flask import g, request
+from flask import g, request, send_from_directory
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
 from sqlalchemy.exc import DisconnectionError
@@ -116,6 +116,11 @@ def install_web(app):
             refuse_nul()
 
     app.add_template_global(csp_nonce)
+
+    @app.get("/favicon.ico")
+    def favicon():
+        """The emblem as the browser's tab icon; browsers ask for it on every page, print views included."""
+        return send_from_directory(app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400)
 
     @app.after_request
     def _security_headers(response):

@@ -3,6 +3,7 @@
 The badges of the navigation bar come from the areas (the `nav_badges` extension point).
 """
 import logging
+from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app, g, url_for
 from flask_login import current_user
@@ -40,6 +41,9 @@ def install(app):
     app.add_template_filter(fmt_money, "money")
     app.add_template_filter(group_label, "group")
     app.add_template_filter(fmt_size, "filesize")
+    app.add_template_filter(fmt_percent, "percent")
+    app.add_template_filter(fmt_ratio, "ratio")
+    app.add_template_filter(fmt_lag, "lag")
     app.add_template_global(url_if)
     app.add_template_global(ERROR_TITLES, "error_titles")
 
@@ -61,6 +65,44 @@ def fmt_money(value):
         return f"{float(value):,.2f}"
     except (TypeError, ValueError):
         return str(value)
+
+
+def fmt_percent(value):
+    """66.123 -> "66.1%", 50 -> "50%"; no figure -> "—"."""
+    if value is None or value == "":
+        return "—"
+    try:  # rounded half up as people round (11.25 -> 11.3), not as binary floats happen to
+        text = str(Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    except (TypeError, ValueError, ArithmeticError):
+        return str(value)
+    return (text[:-2] if text.endswith(".0") else text) + "%"
+
+
+def fmt_ratio(value):
+    """A ratio as a percentage: 0.3612 -> "36.1%"."""
+    if value is None or value == "":
+        return "—"
+    try:
+        return fmt_percent(Decimal(str(value)) * 100)
+    except ArithmeticError:
+        return str(value)
+
+
+DAYS_PER_MONTH = 365.25 / 12
+
+
+def fmt_lag(months):
+    """Months behind the plan as people say it: "约12天" under a month, "约4个月" above; "—" when not behind."""
+    try:
+        months = float(months)
+    except (TypeError, ValueError):
+        return "—"
+    if months <= 0:
+        return "—"
+    days = round(months * DAYS_PER_MONTH)
+    if days < 30:
+        return f"约{max(days, 1)}天"
+    return f"约{max(round(months), 1)}个月"
 
 
 def fmt_size(size):

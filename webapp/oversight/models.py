@@ -46,7 +46,8 @@ class Inspection(db.Model):
     deadline = db.Column(db.Date, nullable=False)  # 限期整改
     status = db.Column(db.String(16), nullable=False, default="open", index=True)  # open, answered, accepted, rejected
     opened_by = db.Column(db.String(64), nullable=False)
-    opened_at = db.Column(db.DateTime, nullable=False)
+    opened_at = db.Column(db.DateTime, nullable=False)  # when it was recorded (UTC)
+    opened_on = db.Column(db.Date)  # 督查日期 as entered (Beijing day)
     measures = db.Column(db.Text)
     answered_at = db.Column(db.DateTime)
     decision_opinion = db.Column(db.Text)

@@ -9,6 +9,7 @@ from engine import clock, roles
 from engine.db import db
 from engine.errors import EngineError
 
+from ..accounts.services import display_names
 from ..core.models import Department, Project
 from ..core.pages import int_arg
 from .services import actions, reports
@@ -86,7 +87,14 @@ def dashboard():
 
 
 def _json(charts):
-    return {k: json.dumps(v, ensure_ascii=False) for k, v in charts.items()}
+    """Each chart's option as JSON, or None where it has nothing to draw (all values empty or zero): the page
+    then says 暂无数据 instead of bare axes or a donut of equal slices."""
+    return {k: json.dumps(v, ensure_ascii=False) if _has_data(v) else None for k, v in charts.items()}
+
+
+def _has_data(option):
+    values = (d.get("value") if isinstance(d, dict) else d for s in option.get("series", []) for d in s.get("data", []))
+    return any(isinstance(v, (int, float)) and v != 0 for v in values)
 
 
 # ---------------------------------------------------------------- 按月通报
@@ -111,7 +119,7 @@ def bulletin():
     s = data["summary"]
     charts = {
         "rag": {"tooltip": {"trigger": "item"}, "legend": {"bottom": 0},
-                "series": [{"type": "pie", "radius": ["40%", "70%"], "name": "预警",
+                "series": [{"type": "pie", "radius": ["40%", "70%"], "name": "预警", "stillShowZeroSum": False,
                             "data": [{"name": f"{reports.RAG_LABELS[k]}（{s[k]}）", "value": s[k],
                                       "itemStyle": {"color": RAG_COLORS[k]}} for k in ("red", "amber", "green")]}]},
         "departments": {"tooltip": {"trigger": "axis"}, "legend": {"data": ["红", "黄", "绿"]},
@@ -128,7 +136,9 @@ def bulletin():
                                 {"type": "bar", "name": "计划进度", "data": [r["expected_percent"] or 0 for r in data["rows"][:15]][::-1]}]},
     }
     template = "oversight/bulletin_print.html" if request.args.get("print") else "oversight/bulletin.html"
+    by = data.get("generated_by")
     return render_template(template, data=data, rows=rows, month=month, charts=_json(charts),
+                           generated_by_name=display_names({by}).get(by) if by else None,
                            prev=reports.previous_month(month), next=_next_month(month), rag_labels=reports.RAG_LABELS,
                            rag_filter=rag_filter, dept_filter=dept_filter, is_sgj=_is_sgj(), dept_scope=depts)
 
@@ -195,7 +205,9 @@ def _project(project_id):
 @bp.get("/inspections/<int:inspection_id>")
 def inspection(inspection_id):
     row = actions.get_inspection(_user(), inspection_id)
-    return render_template("oversight/inspection.html", item=actions.inspection_dict(row), is_sgj=_is_sgj())
+    item = actions.inspection_dict(row)
+    people = display_names({item["opened_by"], item["decided_by"]} - {None})
+    return render_template("oversight/inspection.html", item=item, people=people, is_sgj=_is_sgj())
 
 
 @bp.post("/departments/<code>/lift")

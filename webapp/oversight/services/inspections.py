@@ -11,6 +11,7 @@ from engine.errors import Conflict, Invalid, NotFound
 from engine.models import Instance, TaskIndex
 
 from ...core.identity import actor_of
+from ...core.timefmt import iso
 from ...core.models import Department, Project
 from ...core.records import db_int
 from ..models import Inspection, SanctionApplied
@@ -60,7 +61,7 @@ def open_inspection(user, data):
         row = Inspection(project_id=project.id, department_code=project.department_code, month=data.get("month"),
                          reason=data["reason"], requirements=data["requirements"],
                          deadline=date.fromisoformat(data["deadline"]), status="open", opened_by=user.username,
-                         opened_at=now_naive())
+                         opened_at=now_naive(), opened_on=date.fromisoformat(data["opened_date"]))
         db.session.add(row)
         db.session.flush()
         from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
@@ -89,11 +90,12 @@ def inspection_dict(row):
             "overdue": any(t.overdue for t in open_tasks if t.bpmn_id == "task_rectification_measures"),
             "tasks": [{"id": t.id, "name": t.name, "group": t.group_code, "due": t.due_at.isoformat() if t.due_at else None}
                       for t in open_tasks],
-            "opened_by": row.opened_by, "opened_at": row.opened_at.isoformat(), "measures": row.measures,
+            "opened_by": row.opened_by, "opened_at": iso(row.opened_at),
+            "opened_date": row.opened_on.isoformat() if row.opened_on else iso(row.opened_at)[:10], "measures": row.measures,
             "decision_opinion": row.decision_opinion, "consequence": row.consequence,
             "consequence_label": SANCTION_LABELS.get(row.consequence),
             "budget_cap_wan": float(row.budget_cap_wan) if row.budget_cap_wan is not None else None,
-            "decided_by": row.decided_by, "decided_at": row.decided_at.isoformat() if row.decided_at else None}
+            "decided_by": row.decided_by, "decided_at": iso(row.decided_at)}
 
 
 def list_inspections(user):
