@@ -1,5 +1,10 @@
 """委托/代理: a user names a stand-in for a period (e.g. leave). While it runs, the stand-in sees and works the
-user's tasks and their groups' tasks; the engine records each such action as "X 代 Y" (on_behalf_of)."""
+user's tasks and their groups' tasks; the engine records each such action as "X 代 Y" (on_behalf_of).
+
+三员分立: a delegation carries business groups only. The administrative duties (sysadmin, secadmin, auditor,
+admin) never pass to a stand-in; none of the three administrators may delegate or stand in, and a
+delegation made before someone became one of them carries nothing from then on.
+"""
 from datetime import date
 
 from sqlalchemy import select
@@ -8,6 +13,8 @@ from engine import clock
 from engine.audit import record
 from engine.db import db
 from engine.errors import Conflict, Forbidden, Invalid, NotFound
+
+from . import duties
 
 MAX_DAYS = 366
 MAX_NOTE = 200
@@ -44,11 +51,17 @@ def create(principal, deputy_username, starts_on, ends_on, note=""):
     """principal: the User delegating. Returns the new Delegation; Invalid/Conflict with a Chinese reason."""
     from .models import User
 
+    role = duties.one_of_three(principal.groups)
+    if role:
+        raise Forbidden(f"三员分立：{role}的职责不能委托他人")
     starts, ends = _day(starts_on, "开始日期"), _day(ends_on, "结束日期")
     note = (note or "").strip()
     deputy = db.session.execute(select(User).where(User.username == (deputy_username or "").strip())).scalar()
     if deputy is None or not deputy.active:
         raise Invalid("请选择一位在用的同事作为代理人", fields={"deputy": "无此用户"})
+    role = duties.one_of_three(deputy.groups)
+    if role:
+        raise Invalid(f"三员分立：{role}不能担任代理人", fields={"deputy": f"{role}不能代理业务"})
     if deputy.username == principal.username:
         raise Invalid("不能委托给自己", fields={"deputy": "须为他人"})
     if ends < starts:
@@ -88,7 +101,10 @@ def revoke(user, delegation_id):
 
 
 def principals_of(username, on_day=None):
-    """((principal username, their groups), ...) the user stands in for today: for the engine's Actor."""
+    """((principal username, their business groups), ...) the user stands in for today: for the engine's Actor.
+
+    Administrative groups are left out; a principal or a stand-in holding one of the three administrators'
+    roles today gives or gets nothing (the rule holds also for delegations made before a role change)."""
     from .models import User, user_groups
 
     on_day = on_day or clock.today()
@@ -98,11 +114,14 @@ def principals_of(username, on_day=None):
         return ()
     rows = db.session.execute(select(User.username, user_groups.c.group_code)
                               .join(user_groups, user_groups.c.user_id == User.id)
-                              .where(User.username.in_(sorted(set(names))), User.active.is_(True))).all()
-    groups = {name: set() for name in names}
+                              .where(User.username.in_(sorted({*names, username})), User.active.is_(True))).all()
+    groups = {name: set() for name in {*names, username}}
     for name, group in rows:
         groups[name].add(group)
-    return tuple((name, frozenset(g)) for name, g in sorted(groups.items()))
+    if duties.one_of_three(groups.pop(username)):
+        return ()
+    return tuple((name, frozenset(g - duties.ADMINISTRATIVE)) for name, g in sorted(groups.items())
+                 if not duties.one_of_three(g))
 
 
 def listing(user):

@@ -8,17 +8,19 @@ from engine.errors import EngineError
 
 from ..core.models import Department
 from ..core.pages import require_login, user
-from . import delegation
-from .models import User
+from . import delegation, duties
+from .models import User, user_groups
 
 bp = Blueprint("delegation", __name__, template_folder="templates")
 bp.before_request(require_login)
 
 
 def _colleagues(me):
+    """Who may stand in: active colleagues, none of the three administrators (三员分立)."""
+    three = select(user_groups.c.user_id).where(user_groups.c.group_code.in_(duties.THREE))
     rows = db.session.execute(select(User.username, User.display_name, Department.name)
                               .outerjoin(Department, Department.code == User.department_code)
-                              .where(User.active.is_(True), User.username != me.username)
+                              .where(User.active.is_(True), User.username != me.username, User.id.not_in(three))
                               .order_by(User.department_code, User.display_name)).all()
     return [{"username": u, "display_name": d, "department": dept} for u, d, dept in rows]
 

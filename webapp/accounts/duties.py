@@ -9,6 +9,8 @@
 SYSADMIN, SECADMIN, AUDITOR = "sysadmin", "secadmin", "auditor"
 THREE = (SYSADMIN, SECADMIN, AUDITOR)
 NAMES = {SYSADMIN: "系统管理员", SECADMIN: "安全管理员", AUDITOR: "安全审计员"}
+# Duties that never pass to a stand-in (委托/代理 carries business groups only): the three and 流程监控.
+ADMINISTRATIVE = frozenset({*THREE, "admin"})
 
 
 def conflict(groups):
@@ -17,6 +19,11 @@ def conflict(groups):
     if len(held) > 1:
         return f"三员分立：同一账户不能同时担任{'、'.join(held)}"
     return None
+
+
+def one_of_three(groups):
+    """The Chinese name of the first of the three administrators' roles among `groups`, or None."""
+    return next((NAMES[g] for g in THREE if g in set(groups)), None)
 
 
 def holds(user, role):
