@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from engine import roles
 from engine.db import db
+from engine.models import ProcessSpec
 
 from . import extensions
 from .models import Department
@@ -44,6 +45,8 @@ def install(app):
     app.add_template_filter(fmt_percent, "percent")
     app.add_template_filter(fmt_ratio, "ratio")
     app.add_template_filter(fmt_lag, "lag")
+    app.add_template_filter(process_name, "process_name")
+    app.add_template_filter(status_label, "status_label")
     app.add_template_global(url_if)
     app.add_template_global(ERROR_TITLES, "error_titles")
 
@@ -103,6 +106,31 @@ def fmt_lag(months):
     if days < 30:
         return f"约{max(days, 1)}天"
     return f"约{max(round(months), 1)}个月"
+
+
+INSTANCE_STATUS = {"running": "运行中", "suspended": "已挂起", "incident": "故障", "completed": "已完成",
+                   "terminated": "已终止"}
+
+
+def status_label(status):
+    """An instance's status in Chinese (running -> 运行中)."""
+    return INSTANCE_STATUS.get(status, status or "")
+
+
+def process_name(process_id, version_id=None):
+    """A process id as its diagram names it (lifecycle -> 电子政务项目全流程管理): the name in that version, else in
+    the latest version that has the process; names are read once per request."""
+    if not process_id:
+        return ""
+    if "process_names" not in g:
+        rows = db.session.execute(db.select(ProcessSpec.version_id, ProcessSpec.process_id, ProcessSpec.name)
+                                  .order_by(ProcessSpec.version_id)).all()
+        names = {}
+        for version, pid, name in rows:
+            if name and name != pid:
+                names[(version, pid)] = names[pid] = name
+        g.process_names = names
+    return g.process_names.get((version_id, process_id)) or g.process_names.get(process_id) or process_id
 
 
 def fmt_size(size):
