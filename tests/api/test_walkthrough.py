@@ -58,8 +58,10 @@ def _form_data(api, user, task, project_id):
         data.update(progress_percent=100, meeting_count=1, meeting_dates=[f"{month}-10"], regress_reason="",
                     paid_this_month_wan=100, cumulative_paid_wan=data.get("last_cumulative_paid_wan", 0) + 100)
     if any(p.get("format") == "file-id" or (p.get("items") or {}).get("format") == "file-id" for p in props.values()):
-        upload = api.as_(user).post("/api/files", data={"file": (io.BytesIO(PDF), "材料.pdf"),
-                                                        "project_id": str(project_id)})
+        form = {"file": (io.BytesIO(PDF), "材料.pdf")}
+        if project_id is not None:  # a city-level task's attachment belongs to no project
+            form["project_id"] = str(project_id)
+        upload = api.as_(user).post("/api/files", data=form)
         assert upload.status_code == 201, upload.get_json()
         data = _with_files(schema, data, upload.get_json()["id"])
     return data
@@ -101,10 +103,14 @@ def _walk(api, app, project_id, overrides=None):
     pytest.fail(f"the walk did not reach the end: {stages}, last steps {done[-5:]}")
 
 
+CITY_STEPS = {"task_plan_publish", "task_units_supervision", "task_units_mlps", "task_units_third_party"}
+
+
 def _publish_plans(api, app):
-    """Complete 市数管局's pending 审定并发布年度建设计划 tasks (city-level: their project is none)."""
+    """Complete 市数管局's pending city-level tasks (their project is none): 审定并发布年度建设计划 and the year's
+    监理 / 等保测评 / 第三方测评 单位招标选定."""
     pending = [t for t in api.as_("sgj").get("/api/tasks?per_page=100").get_json()["items"]
-               if t["bpmn_id"] == "task_plan_publish"]
+               if t["bpmn_id"] in CITY_STEPS]
     for task in pending:
         assert task["project_id"] is None, task
         data = _form_data(api, "sgj", task, None)

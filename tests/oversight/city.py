@@ -97,11 +97,9 @@ def to_contract(p, year, *, approved, amount, signed, plan_start, plan_end, quar
                planned_end=plan_end,
                milestones=[{"name": "上线试运行", "planned_date": plan_end, "deliverable": "试运行报告"}],
                quarterly_funding=[{"quarter": q, "amount_wan": a} for q, a in quarters])
-    p.complete("task_procurement", "sgj", at=f"{year}-01-20", approved_amount_wan=approved,
-               procurement_budget_wan=amount + 10)
+    driver.procure(p, approved=approved, budget=amount + 10, at=f"{year}-01-20")
     p.complete("task_tender", "ggj", at=f"{year}-02-28", procurement_budget_wan=amount + 10, bid_amount_wan=amount)
-    p.complete("task_contract", "sgj", at=signed, contract_date=signed, bid_amount_wan=amount,
-               contract_amount_wan=amount, warranty_months=24)
+    driver.sign(p, signed, amount)
 
 
 def report(p, month, *, at, percent, last, contract_amount, problems="无"):

@@ -348,26 +348,88 @@ def contract(p, year, approved=480, amount=460, warranty=24, signed=None, early=
 
     `early`: 启动, 采购 and 招标 in the first days of January, so the contract can be signed early that month.
     """
-    open_year(p, year)
     when = ([f"{year}-01-02", f"{year}-01-05", f"{year}-01-08"] if early
             else [f"{year}-01-05", f"{year}-01-20", f"{year}-02-28"])
-    p.complete("task_kickoff", "dept", at=when[0], approved_amount_wan=approved,
+    kickoff(p, year, approved=approved, at=when[0])
+    procure(p, approved=approved, budget=amount + 10, at=when[1])
+    p.complete("task_tender", "ggj", at=when[2], procurement_budget_wan=amount + 10, bid_amount_wan=amount)
+    sign(p, signed or f"{year}-03-10", amount, warranty)
+
+
+def kickoff(p, year, approved=480, at=None):
+    """项目启动 (its timer fires at 1月1日 of the build year first)."""
+    open_year(p, year)
+    p.complete("task_kickoff", "dept", at=at or f"{year}-01-05", approved_amount_wan=approved,
                planned_start=f"{year}-01-10", planned_end=f"{year}-12-20",
                milestones=[{"name": "上线试运行", "planned_date": f"{year}-10-01", "deliverable": "试运行报告"}],
                quarterly_funding=[{"quarter": f"{year}-Q1", "amount_wan": 200},
                                   {"quarter": f"{year}-Q3", "amount_wan": approved - 200}])
-    p.complete("task_procurement", "sgj", at=when[1], approved_amount_wan=approved,
-               procurement_budget_wan=amount + 10)
-    p.complete("task_tender", "ggj", at=when[2], procurement_budget_wan=amount + 10, bid_amount_wan=amount)
-    signed = signed or f"{year}-03-10"
+
+
+def procure(p, *, approved, budget, at):
+    """政府采购 (市数管局), 采购资金审核 (市财政局), 招标需求 (the department), all on `at`."""
+    p.complete("task_procurement", "sgj", at=at, approved_amount_wan=approved, procurement_budget_wan=budget,
+               procurement_date=at[:10])
+    p.complete("task_procurement_review", "czj", review_date=at[:10])
+    p.complete("task_tender_requirements", "dept", ceiling_price_wan=budget)
+
+
+def sign(p, signed, amount, warranty=24):
+    """签订合同 (市数管局 registers it) and its confirmation by the department and 市公管局, all on `signed`."""
     p.complete("task_contract", "sgj", at=signed, contract_date=signed, bid_amount_wan=amount,
                contract_amount_wan=amount, warranty_months=warranty)
+    p.complete("task_contract_dept", "dept", confirmed_on=signed)
+    p.complete("task_contract_ggj", "ggj", confirmed_on=signed)
 
 
-def side_reports(p):
-    """监理, 等保定级备案, 第三方测评 (parallel to construction)."""
-    for bpmn_id in ("task_supervision", "task_mlps_filing", "task_third_party_test"):
-        p.complete(bpmn_id, "sgj")
+# The units 市数管局 selects for a build year, per service kind (city process city_service_units).
+UNITS = {"监理": ["安徽某工程监理有限公司", "六安某信息工程监理有限公司"],
+         "等保测评": ["安徽某等级保护测评中心", "合肥某网络安全测评有限公司"],
+         "第三方测评": ["安徽某软件测评中心", "六安某信息技术检测有限公司", "合肥某质量检测中心"]}
+UNIT_TASKS = {"task_units_supervision": "监理", "task_units_mlps": "等保测评", "task_units_third_party": "第三方测评"}
+
+
+def select_units(year, at, who="sgj"):
+    """市数管局 completes the build year's open 招标选定 tasks (city level), each with UNITS of its kind."""
+    from engine.errors import Invalid
+
+    done = []
+    for bpmn_id, kind in UNIT_TASKS.items():
+        open_now = [t for t in _city_tasks(bpmn_id, year)]
+        for task in open_now:
+            data = {**example(task.form), "tender_date": at[:10],
+                    "units": [{"name": name, "qualification": f"{kind}资质甲级", "certificate_no": f"ZZ-{year}-{i}",
+                               "contract_no": f"LA-FW-{year}-{kind}-{i}", "unit_price_wan": 8}
+                              for i, name in enumerate(UNITS[kind], 1)]}
+            with time_machine.travel(instant(at), tick=False):
+                try:
+                    result = runtime.complete_task(task.id, data, actor(who))
+                except Invalid as exc:
+                    raise AssertionError(f"{bpmn_id} refused: {exc.fields}") from exc
+            db.session.expire_all()
+            assert result["incident"] is None, result["incident"]
+            done.append(bpmn_id)
+    return done
+
+
+def _city_tasks(bpmn_id, year):
+    db.session.expire_all()
+    rows = db.session.execute(
+        db.select(TaskIndex, Instance).join(Instance, Instance.id == TaskIndex.instance_id).where(
+            TaskIndex.bpmn_id == bpmn_id, TaskIndex.state == "ready", TaskIndex.project_id.is_(None))
+    ).all()
+    return [t for t, i in rows if (i.variables or {}).get("build_year") == year]
+
+
+def side_reports(p, year=None):
+    """监理, 等保定级备案 + 等保测评, 第三方测评 (parallel to construction), each passing at the first test, with
+    units of the build year's selection (selected now if 市数管局 has not yet done it)."""
+    year = year or p.variables().get("build_year")
+    select_units(year, p.now.isoformat())
+    p.complete("task_supervision", "sgj", supervision_unit=UNITS["监理"][0])
+    p.complete("task_mlps_filing", "sgj", mlps_test_unit=UNITS["等保测评"][0])
+    p.complete("task_mlps_test", "sgj")
+    p.complete("task_third_party_test", "sgj", test_unit=UNITS["第三方测评"][0])
 
 
 def report(p, month, *, at, percent, last_percent, complete=False, contract_amount=460, paid=0, last_paid=0,

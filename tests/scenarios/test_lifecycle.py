@@ -23,9 +23,11 @@ REVIEW = [("task_panel_select", "sgj"), ("task_fgw_review", "fgw"), ("task_czj_r
 UNIFIED = [("task_government_report", "szf"), ("task_finalization", DEPT), ("task_route_confirmation", "sgj"),
            ("task_unified_application", "sgj"), ("task_fgw_confirmation", "fgw"), ("task_establishment_approval", "fgw"),
            ("task_annual_plan", "sgj")]
-IMPLEMENTATION = [("task_kickoff", DEPT), ("task_procurement", "sgj"), ("task_tender", "ggj"),
-                  ("task_contract", "sgj")]
-SIDE = [("task_supervision", "sgj"), ("task_mlps_filing", "sgj"), ("task_third_party_test", "sgj")]
+IMPLEMENTATION = [("task_kickoff", DEPT), ("task_procurement", "sgj"), ("task_procurement_review", "czj"),
+                  ("task_tender_requirements", DEPT), ("task_tender", "ggj"), ("task_contract", "sgj"),
+                  ("task_contract_dept", DEPT), ("task_contract_ggj", "ggj")]
+SIDE = [("task_supervision", "sgj"), ("task_mlps_filing", "sgj"), ("task_mlps_test", "sgj"),
+        ("task_third_party_test", "sgj")]
 ACCEPTANCE = [("task_initial_acceptance", DEPT), ("task_final_application", DEPT), ("task_final_acceptance_czj", "czj"),
               ("task_final_acceptance_ggj", "ggj"), ("task_final_acceptance", "sgj"),
               ("task_audit", "sjj"), ("task_settlement", DEPT), ("task_asset_registration", "sgj")]
