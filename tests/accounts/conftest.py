@@ -53,7 +53,9 @@ def oidc_provider(app, live_server, monkeypatch):
            "OIDC_REDIRECT_URIS": f"{live_server}/login/sso/callback",
            "OIDC_LOGOUT_URIS": f"{live_server}/login",
            "OIDC_ACCOUNTS": json.dumps({"dept_gaj": {"name": "市公安局 项目联络员", "groups": ["dept:gaj"]},
-                                        "auditor": {"name": "安全审计员", "groups": ["auditor"]}})}
+                                        "auditor": {"name": "安全审计员", "groups": ["auditor"]},
+                                        "moved": {"name": "调任科员", "groups": ["dept:jyj", "analyst", "hr:staff"]},
+                                        "two_duties": {"name": "双职管理员", "groups": ["sysadmin", "secadmin"]}})}
     proc = subprocess.Popen([node, str(root / "tests" / "oidc" / "provider.mjs")], cwd=root, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:

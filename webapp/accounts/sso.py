@@ -14,7 +14,7 @@ from flask import Blueprint, current_app, redirect, render_template, session, ur
 from engine.audit import record
 from engine.db import db
 
-from . import duties, settings
+from . import duties, sessions, settings
 from .models import User
 from .signin import audit_login, begin
 
@@ -108,6 +108,7 @@ def _apply_groups(user, groups):
     if wanted and set(wanted) != set(user.groups):
         before = sorted(user.groups)
         user.set_groups(wanted)
+        sessions.revoke_all(user.id)  # as any role change: sign-ins and tokens made under the old groups end
         record("role_change", "oidc", payload={"user": user.username, "before": before, "after": wanted})
     return None
 
