@@ -50,8 +50,7 @@ def _message(error, schema):
         "exclusiveMaximum": lambda: f"{label}必须小于 {arg}",
         "minLength": lambda: f"{label}至少 {arg} 个字符" if arg > 1 else f"{label}不能为空",
         "maxLength": lambda: f"{label}不能超过 {arg} 个字符",
-        "enum": lambda: (f"{label}须为以下之一：{'、'.join(map(str, arg))}" if arg
-                         else f"{label}：{error.schema.get('x-empty') or '暂无可选项'}"),
+        "enum": lambda: _enum_message(label, error, arg),
         "const": lambda: f"{label}须为 {arg}",
         "pattern": lambda: f"{label}格式不正确",
         "format": lambda: (f"请填写{label}" if error.instance == "" else
@@ -64,6 +63,16 @@ def _message(error, schema):
     }
     text = texts.get(v, lambda: f"{label}不符合要求")()
     return None, text
+
+
+def _enum_message(label, error, choices):
+    if not choices:
+        return f"{label}：{error.schema.get('x-empty') or '暂无可选项'}"
+    names = error.schema.get("x-enum-labels")
+    if isinstance(names, dict):  # choices from records (x-options): name the refused value and what may be chosen
+        offered = "、".join(str(names.get(str(c), c)) for c in choices[:20])
+        return f"{label}“{str(error.instance)[:64]}”不在可选范围内（可选：{offered}）"
+    return f"{label}须为以下之一：{'、'.join(map(str, choices))}"
 
 
 def _field_key(path):

@@ -86,17 +86,18 @@ def _new_row(row, task, now):
 
 
 def assignment_of(task, owner_group):
-    """(group, assignee) of a ready user task: its lane's group, or the one person its data designates.
+    """(group, assignee) of a ready user task: its lane's group, or the people its data designates.
 
     Each instance of a multi-instance task has its own data, so a panel's experts each get their own task
-    (`lane_owners = {"专家": [expert]}` in the task's preScript, `expert` the instance's input item).
-    A designation the engine cannot honour (several names) goes to the administrators to assign.
+    (`lane_owners = {"专家": [expert]}` in the task's preScript, `expert` the instance's input item): one
+    name is assigned at once; several names each see the task and the first to claim it works it.
+    A designation the engine cannot honour (not user names, too many) goes to the administrators to assign.
     """
     lane = task.task_spec.lane
-    user = roles.designated_user(lane, task.data)
-    if user:
-        return roles.person_group(user), user
-    if user is False:
+    users = roles.designated_users(lane, task.data)
+    if users:
+        return roles.person_group(*users), users[0] if len(users) == 1 else None
+    if users is False:
         return "admin", None
     return roles.lane_group(lane, owner_group) or "admin", None
 

@@ -1,4 +1,5 @@
 """Lanes of the diagrams and the role groups of SPEC §4 they stand for."""
+import re
 
 OWNER_LANE = "项目建设主管部门"
 
@@ -46,28 +47,54 @@ def lane_group(lane, owner_group):
     return LANE_GROUPS.get(lane)
 
 
-# A task the process designates to one person (an expert of a panel) belongs to that person's own group:
-# only they see it in 待办 and may work it; an administrator may reassign it to someone else.
+# A task the process designates to named people (an expert of a panel; the reviewers of a joint step) belongs to
+# their own group `user:<name>[,<name>…]`: only they see it in 待办 and may work it (with several names, each
+# may claim it, and the first claim takes it); an administrator may reassign it to someone else.
 PERSON_PREFIX = "user:"
-LANE_OWNERS = "lane_owners"  # SpiffArena's task variable: {lane name: [username]}
+LANE_OWNERS = "lane_owners"  # SpiffArena's task variable: {lane name: [username, …]}
+_NAME = re.compile(r"[A-Za-z0-9_.-]{1,58}")
+GROUP_CODE_LENGTH = 64  # TaskIndex.group_code
 
 
-def person_group(username):
-    return f"{PERSON_PREFIX}{username}"
+def person_group(*usernames):
+    return PERSON_PREFIX + ",".join(usernames)
 
 
-def designated_user(lane, data):
-    """The one user the task's data designates for its lane (SpiffArena's `lane_owners`), else None.
+def named_in(group_code):
+    """The users a designated task's group names ([] for a role's group)."""
+    if not (group_code or "").startswith(PERSON_PREFIX):
+        return []
+    return group_code[len(PERSON_PREFIX):].split(",")
 
-    Returns False when `lane_owners` names the lane but not exactly one valid user name.
+
+def reaches(group_code, username):
+    """Whether `group_code` is the group of a task designated to `username` (alone or among others)."""
+    return username in named_in(group_code)
+
+
+def designating(column, username):
+    """SQL conditions on a group-code column matching the groups of tasks designated to `username` (alone or
+    among others); the caller ORs them."""
+    name = username.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return [column == person_group(username)] + [
+        column.like(f"{PERSON_PREFIX}{pattern}", escape="\\")
+        for pattern in (f"{name},%", f"%,{name}", f"%,{name},%")]
+
+
+def designated_users(lane, data):
+    """The users the task's data designates for its lane (SpiffArena's `lane_owners`), in order, else None.
+
+    Returns False when `lane_owners` names the lane but not a list of valid, distinct user names whose group
+    code fits the task index (about six names); the task then goes to the administrators to assign.
     """
     owners = data.get(LANE_OWNERS) if isinstance(data, dict) else None
     if not isinstance(owners, dict) or lane not in owners:
         return None
     users = owners[lane]
     users = [users] if isinstance(users, str) else users
-    if isinstance(users, (list, tuple)) and len(users) == 1 and isinstance(users[0], str) and 0 < len(users[0]) <= 58:
-        return users[0]
+    if (isinstance(users, (list, tuple)) and users and all(isinstance(u, str) and _NAME.fullmatch(u) for u in users)
+            and len(set(users)) == len(users) and len(person_group(*users)) <= GROUP_CODE_LENGTH):
+        return list(users)
     return False
 
 

@@ -50,11 +50,11 @@ class Actor:
         return "admin" in self.groups
 
     def _own_right(self, group_code):
-        return group_code in self.groups or group_code == roles.person_group(self.username)
+        return group_code in self.groups or roles.reaches(group_code, self.username)
 
     def may_work(self, group_code):
         return self._own_right(group_code) or any(
-            group_code in groups or group_code == roles.person_group(name) for name, groups in self.principals)
+            group_code in groups or roles.reaches(group_code, name) for name, groups in self.principals)
 
     def stands_in_for(self, username):
         return any(name == username for name, _ in self.principals)
@@ -66,7 +66,7 @@ class Actor:
         if self._own_right(group_code) or self.is_admin:
             return None
         for name, groups in self.principals:
-            if group_code in groups or group_code == roles.person_group(name):
+            if group_code in groups or roles.reaches(group_code, name):
                 return name
         return None
 

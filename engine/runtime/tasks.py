@@ -75,7 +75,7 @@ def unclaim_task(task_id, actor):
             raise Forbidden("只有签收人（或其代理人）或管理员可以退回签收")
         if task.state != "ready":
             raise Conflict("任务已办结或已取消")
-        if task.group_code.startswith(roles.PERSON_PREFIX):
+        if len(roles.named_in(task.group_code)) == 1:  # several named people: back to them all
             raise Conflict("该任务由流程指定给本人办理，不能退回签收；如需换人请管理员改派")
         payload = behalf(task, actor)
         task.assignee = None

@@ -65,6 +65,8 @@ def test_rejected_rectification_suspends_the_next_declaration(users, app):
                expected_completion="2026-09-30")
     db.session.expire_all()
     assert db.session.get(type(inspection), inspection.id).status == "answered"
+    assert "task_rectification_review" not in p.open()  # 整改验收 waits for the joint unit's own view
+    p.complete("task_joint_inspection_czj", "czj", at="2026-07-13")
     review = p.task("task_rectification_review")
     assert review.group_code == "sgj"
     refused = p.submit_invalid("task_rectification_review", "sgj", rectification_accepted=False, consequence="无")

@@ -75,6 +75,26 @@ def example(form):
         return json.load(fh)["examples"][0]
 
 
+def expert_pool(inactive=()):
+    """The demo expert pool (expert1…expert5 of group `expert`, with their specialties) the 论证专家组 is picked
+    from; `inactive` of them are disabled. Idempotent: tests with the demo users already have them."""
+    from webapp.accounts.cli import DEMO_USERS, EXPERT_SPECIALTIES
+    from webapp.accounts.models import User
+
+    with runtime.unit_of_work():
+        for username, display, _, groups in DEMO_USERS:
+            if "expert" not in groups:
+                continue
+            user = db.session.execute(db.select(User).filter_by(username=username)).scalar()
+            if user is None:
+                user = User(username=username, display_name=display, password_hash="!",
+                            specialty=EXPERT_SPECIALTIES.get(username))
+                db.session.add(user)
+                db.session.flush()
+                user.set_groups(groups)
+            user.active = username not in inactive
+
+
 class Project:
     """One project: its lifecycle instance plus the small instances it spawns (进度表, 资金拨付)."""
 
@@ -90,6 +110,7 @@ class Project:
                 "department_code": "gaj", "department_name": "六安市公安局"}
         if budget_wan is not None:
             data["budget_wan"] = budget_wan
+        expert_pool()
         with self._travel(), runtime.unit_of_work():
             row = runtime.start_instance("lifecycle", project_id=project_id, owner_group=self.owner, data=data)
         self.instance_id = row.id
@@ -300,7 +321,8 @@ def precheck(p, year, passed=True, at=None):
 
 def review(p, year, budget=500, approved=480, passed=True, reason=""):
     """专家论证: 数管局 picks a panel of three; each expert, 发改委 and 财政局 in parallel; 数管局 forms the 论证意见."""
-    p.complete("task_panel_select", "sgj", at=f"{year - 1}-08-01", panel_experts_text="expert1,expert2,expert3")
+    expert_pool()
+    p.complete("task_panel_select", "sgj", at=f"{year - 1}-08-01", panel_experts=["expert1", "expert2", "expert3"])
     p.at(f"{year - 1}-08-10")
     p.complete("task_fgw_review", "fgw")
     p.complete("task_czj_review", "czj", reviewer_unit="市财政局")

@@ -12,7 +12,7 @@ def to_route(p, *, budget=500, experts_separate=False, **declaration):
     plan(p, 2026)
     declare(p, 2026, budget=budget, **declaration)
     precheck(p, 2026)
-    p.complete("task_panel_select", "sgj", at="2025-08-01", panel_experts_text="expert1,expert2,expert3")
+    p.complete("task_panel_select", "sgj", at="2025-08-01", panel_experts=["expert1", "expert2", "expert3"])
     p.at("2025-08-10")
     p.complete("task_fgw_review", "fgw")
     p.complete("task_czj_review", "czj", reviewer_unit="市财政局")

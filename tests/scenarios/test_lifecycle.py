@@ -197,7 +197,7 @@ def test_4_review_not_passed_ends_not_established_with_the_reason(real_model):
     precheck(p, 2026)
     reason = "建设必要性不足，与市政务服务平台功能重复"
     # the form refuses a rejection without a reason
-    p.complete("task_panel_select", "sgj", at="2025-08-01", panel_experts_text="expert1,expert2,expert3")
+    p.complete("task_panel_select", "sgj", at="2025-08-01", panel_experts=["expert1", "expert2", "expert3"])
     p.at("2025-08-10")
     p.complete("task_fgw_review", "fgw")
     p.complete("task_czj_review", "czj", reviewer_unit="市财政局")
@@ -257,7 +257,7 @@ def test_5_late_declaration_is_flagged_and_goes_to_next_years_round(real_model):
     assert p.instance.stage == "申报"
     precheck(p, 2027, at="2026-07-10")
     assert due(p, "task_panel_select") == day_end("2026-09-30")
-    p.complete("task_panel_select", "sgj", at="2026-07-20", panel_experts_text="expert1,expert2,expert3")
+    p.complete("task_panel_select", "sgj", at="2026-07-20", panel_experts=["expert1", "expert2", "expert3"])
     p.at("2026-08-10")
     assert sorted((t.bpmn_id, t.due_at) for t in p.open_tasks()) == sorted(
         [(b, day_end("2026-09-30")) for b in ("task_fgw_review", "task_czj_review")]

@@ -5,7 +5,7 @@ import pytest
 from engine import runtime
 from engine.errors import Forbidden
 
-from .driver import ACTORS, PANEL, Project, actor, declare, plan, precheck
+from .driver import ACTORS, PANEL, Project, actor, declare, expert_pool, plan, precheck
 
 SCORES = {"expert": (90, 80, 70, 60, False), "expert2": (80, 70, 60, 50, True), "expert3": (70, 60, 50, 40, True)}
 
@@ -15,11 +15,21 @@ def test_a_panel_of_three_scores_in_parallel_each_on_their_own_task(real_model):
     plan(p, 2026)
     declare(p, 2026)
     precheck(p, 2026)
-    errors = p.submit_invalid("task_panel_select", "sgj", panel_experts_text="expert1,expert2")
-    assert "panel_experts_text" in errors  # at least three
-    assert "panel_experts_text" in p.submit_invalid("task_panel_select", "sgj",
-                                                    panel_experts_text="expert1,expert2,expert1")
-    p.complete("task_panel_select", "sgj", at="2025-08-01", panel_experts_text="expert1,expert2,expert3")
+    # the picker offers the active experts of the pool, each with their specialty
+    expert_pool(inactive=("expert5",))
+    offered = runtime.form_schema(p.task("task_panel_select"))["properties"]["panel_experts"]["items"]
+    assert offered["enum"] == ["expert1", "expert2", "expert3", "expert4"]
+    assert offered["x-enum-labels"]["expert3"] == "评审专家 三（数据治理）"
+    for picked, field, message in [
+            (["expert1", "expert2"], "panel_experts", "论证专家至少需要 3 项"),
+            (["expert1", "expert2", "expert1"], "panel_experts", "论证专家不能有重复项"),
+            (["expert1", "expert2", "outsider"], "panel_experts.2", "论证专家第 3 项“outsider”不在可选范围内"),
+            (["expert1", "expert2", "expert5"], "panel_experts.2", "论证专家第 3 项“expert5”不在可选范围内"),
+            ("expert1,expert2,expert3", "panel_experts", "论证专家的类型不正确")]:
+        errors = p.submit_invalid("task_panel_select", "sgj", panel_experts=picked)
+        assert errors[field].startswith(message), errors
+    p.complete("task_panel_select", "sgj", at="2025-08-01", panel_experts=["expert1", "expert2", "expert3"])
+    assert runtime.task_data(p.task("task_fgw_review").id)["panel_experts"] == ["expert1", "expert2", "expert3"]
     opinions = [t for t in p.open_tasks() if t.bpmn_id == "task_expert_opinion"]
     assert sorted((t.group_code, t.assignee, t.lane) for t in opinions) == [
         (f"user:expert{n}", f"expert{n}", "专家") for n in (1, 2, 3)]

@@ -69,3 +69,17 @@ def test_fill_blanks_keeps_typed_values():
     typed = {"a": 5, "b": "", "o": {"p": [], "q": "mine"}, "rows": []}
     assert formrender.fill_blanks(typed, example) == {"a": 5, "b": "x", "o": {"p": ["e"], "q": "mine"},
                                                        "rows": [{"n": 1}]}
+
+
+def test_record_choices_show_their_labels_and_post_back_as_a_list():
+    """An `x-options` list (the 论证专家组 picked from the expert pool) once resolved: a checkbox per expert
+    labelled with name and specialty; the ticked ones come back as the list the workflow iterates."""
+    schema = {"type": "object", "properties": {"panel_experts": {
+        "type": "array", "title": "论证专家", "x-options": "experts",
+        "items": {"type": "string", "enum": ["expert1", "expert2"],
+                  "x-enum-labels": {"expert1": "评审专家 一（软件工程）", "expert2": "评审专家 二（网络安全）"}}}}}
+    html = str(formrender.render_form(schema, {"panel_experts": ["expert2"]}, {}))
+    assert 'value="expert1"> 评审专家 一（软件工程）</label>' in html
+    assert 'value="expert2" checked> 评审专家 二（网络安全）</label>' in html
+    data, errors = formrender.parse_form(schema, MultiDict([("panel_experts", "expert1"), ("panel_experts", "expert2")]))
+    assert data == {"panel_experts": ["expert1", "expert2"]} and not errors

@@ -85,10 +85,11 @@ def group_emails(group_code):
 
 
 def group_members(group_code):
-    """(username, email) rows of the active users of a group, by username; `user:<name>` is one person."""
+    """(username, email) rows of the active users of a group, by username; `user:<name>[,<name>…]` are the
+    people a task is designated to."""
     if group_code.startswith(roles.PERSON_PREFIX):
         return db.session.execute(db.select(User.username, User.email).where(
-            User.username == group_code[len(roles.PERSON_PREFIX):], User.active.is_(True))).all()
+            User.username.in_(roles.named_in(group_code)), User.active.is_(True)).order_by(User.username)).all()
     return db.session.execute(
         db.select(User.username, User.email).join(user_groups, user_groups.c.user_id == User.id)
         .where(user_groups.c.group_code == group_code, User.active.is_(True)).order_by(User.username)).all()

@@ -1,5 +1,5 @@
 """Reminders, overdue warnings and 督办 notices addressed to the user's groups; read state per user."""
-from sqlalchemy import DateTime, String, func, literal, select
+from sqlalchemy import DateTime, String, func, literal, or_, select
 
 from engine import roles
 from engine.db import db, insert_or_merge
@@ -15,8 +15,10 @@ KIND_LABELS = {"reminder": "提醒", "overdue": "逾期", "supervise": "督办",
 
 
 def _mine(user):
-    """Notices to the user's groups and to the user alone (user:<name>: 转办, 批注提及)."""
-    return Notification.group_code.in_(sorted(user.groups) + [roles.person_group(user.username)])
+    """Notices to the user's groups, to the user alone (user:<name>: 转办, 批注提及) and on tasks designated to
+    them with others (user:<name>,<name>…)."""
+    return or_(Notification.group_code.in_(sorted(user.groups)),
+               *roles.designating(Notification.group_code, user.username))
 
 
 def _unread(user):

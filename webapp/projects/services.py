@@ -329,7 +329,7 @@ def may_read_submission(viewer, group_code, author):
     市数管局 and administrators only: no expert sees another's scores, nor the department each one's."""
     if viewer is None or not (group_code or "").startswith(roles.PERSON_PREFIX):
         return True
-    return access.sees_all(viewer.groups) or viewer.username in (author, group_code[len(roles.PERSON_PREFIX):])
+    return access.sees_all(viewer.groups) or viewer.username == author or roles.reaches(group_code, viewer.username)
 
 
 def submissions(project_id, viewer=None):

@@ -26,9 +26,14 @@ def _reach(user):
     return sorted(groups), sorted(names)
 
 
+def _named(names):
+    """Open tasks designated to several people, one of whom is among `names` (a single name is the assignee)."""
+    return or_(*[c for name in names for c in roles.designating(TaskIndex.group_code, name)])
+
+
 def _visible(user):
     groups, names = _reach(user)
-    return or_(TaskIndex.group_code.in_(groups), TaskIndex.assignee.in_(names))
+    return or_(TaskIndex.group_code.in_(groups), TaskIndex.assignee.in_(names), _named(names))
 
 
 def _soon_limit():
@@ -81,7 +86,7 @@ def _ready_page(user, where, page, per_page):
     """
     upto = page * per_page
     groups, names = _reach(user)
-    branches = [TaskIndex.group_code == g for g in groups] + [TaskIndex.assignee == n for n in names]
+    branches = [TaskIndex.group_code == g for g in groups] + [TaskIndex.assignee == n for n in names] + [_named(names)]
     heads = [select(TaskIndex.id).where(TaskIndex.state == "ready", branch, *where).order_by(*READY_ORDER)
              .limit(upto).subquery() for branch in branches]
     candidates = union(*[select(head.c.id) for head in heads])
@@ -192,7 +197,7 @@ def task_dicts(tasks):
 
 def may_see_task(user, task):
     groups, names = _reach(user)
-    return (task.group_code in groups or "admin" in user.groups
+    return (task.group_code in groups or "admin" in user.groups or any(roles.reaches(task.group_code, n) for n in names)
             or user.username == task.completed_by or task.assignee in names)
 
 

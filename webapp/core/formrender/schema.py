@@ -146,10 +146,12 @@ def _text(value):
 
 
 def _labels(schema):
-    """Option labels: `x-enumNames` / `enumNames` when given, else the values themselves."""
+    """Option labels: `x-enumNames` / `enumNames` when given, those of record choices (`x-enum-labels`, e.g. an
+    expert's name and specialty), else the values themselves."""
     values = schema.get("enum") or []
     names = schema.get("x-enumNames") or schema.get("enumNames") or []
-    return [(val, names[i] if i < len(names) else val) for i, val in enumerate(values)]
+    by_value = schema.get("x-enum-labels") if isinstance(schema.get("x-enum-labels"), dict) else {}
+    return [(val, names[i] if i < len(names) else by_value.get(str(val), val)) for i, val in enumerate(values)]
 
 
 def _attrs(schema, path, required, ctx, extra=""):

@@ -67,7 +67,8 @@ def open_inspection(user, data):
         from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 
         payload = {"inspection_id": row.id, "project_name": project.name, "reason": data["reason"],
-                   "requirements": data["requirements"], "deadline": data["deadline"]}
+                   "requirements": data["requirements"], "deadline": data["deadline"],
+                   "joint_units": data.get("joint_units") or []}  # each joint unit gets its own step
         started = runtime.deliver_message(project.id, MessageEventDefinition(INSPECTION_MESSAGE), payload, actor=actor,
                                           owner_group=project.department.group)
         ours = db.session.execute(select(Instance.id).where(Instance.id.in_(started), Instance.process_id == "inspection")
