@@ -44,7 +44,8 @@ def test_rejected_rectification_suspends_the_next_declaration(users, app):
     db.session.expire_all()
     instance = db.session.get(Instance, inspection.instance_id)
     assert (instance.process_id, instance.project_id, instance.owner_group) == ("inspection", 2, "dept:jyj")
-    task = db.session.execute(db.select(TaskIndex).filter_by(instance_id=instance.id, state="ready")).scalar()
+    task = db.session.execute(db.select(TaskIndex).filter_by(instance_id=instance.id, state="ready",
+                                                             bpmn_id="task_rectification_measures")).scalar()
     assert (task.bpmn_id, task.lane, task.group_code) == ("task_rectification_measures", "项目建设主管部门", "dept:jyj")
     assert task.due_at == driver.day_end("2026-07-10")
     notes = db.session.execute(db.select(Notification).filter_by(instance_id=instance.id)).scalars().all()
