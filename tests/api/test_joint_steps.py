@@ -5,18 +5,19 @@ import time_machine
 
 from engine.db import db
 from engine.runtime import unit_of_work
-from engine.models import TaskIndex
+from engine.models import Submission, TaskIndex
 from scenarios import driver
 from webapp.core.models import Project
 from webapp.files.services import seed_demo_files
 
 YEAR = 2028
 # (bpmn id, who may do it, overrides that keep the figures consistent with the project)
-JOINT = [("task_procurement", "sgj", {"procurement_budget_wan": 470, "procurement_date": "2028-01-20"}),
+# The amounts come from the served example, fitted to the project (x-example-from): it submits as it stands.
+JOINT = [("task_procurement", "sgj", {"procurement_date": "2028-01-20"}),
          ("task_procurement_review", "czj", {}),
-         ("task_tender_requirements", "dept_gaj", {"ceiling_price_wan": 470}),
-         ("task_tender", "ggj", {"bid_amount_wan": 460}),
-         ("task_contract", "sgj", {"contract_amount_wan": 460, "contract_date": "2028-03-10"}),
+         ("task_tender_requirements", "dept_gaj", {}),
+         ("task_tender", "ggj", {}),
+         ("task_contract", "sgj", {"contract_date": "2028-03-10"}),
          ("task_contract_dept", "dept_gaj", {}),
          ("task_contract_ggj", "ggj", {})]
 OTHERS = ["dept_gaj", "dept_jyj", "sgj", "fgw", "czj", "ggj", "sjj", "szf", "expert1"]
@@ -70,6 +71,9 @@ def test_joint_steps_reach_their_group_only_and_units_come_from_the_selection(ap
             done = api.as_(owner).post(f"/api/tasks/{task.id}/complete", json={"data": data})
             assert done.status_code == 200, (bpmn_id, done.get_json())
         p.at(p.now.replace(day=min(p.now.day + 3, 28)))
+    assert db.session.execute(db.select(Submission.data).filter_by(project_id=project_id, draft=False,
+                                                                   form="contract.schema.json")).scalar_one()[
+        "contract_amount_wan"] == 480  # 批复 480 → 采购预算 → 最高限价 → 中标 → 合同, each as the example offered
     # the contract is confirmed; the year's units: 市数管局 selects them, the 项目监理 form lists exactly those
     driver.select_units(YEAR, f"{YEAR}-03-15")
     task = _ready(project_id, "task_supervision")
