@@ -235,7 +235,7 @@ def plan():
     departments = reports.plan_scope(_user())
     year = int_arg(request.args, "year") or clock.today().year
     return render_template("oversight/plan.html", plan=reports.plan(year, departments), year=year, is_sgj=_is_sgj(),
-                           principles=reports.PRINCIPLES)
+                           principles=reports.PRINCIPLES, process=reports.plan_process(year) if _is_sgj() else None)
 
 
 @bp.post("/plan/<int:year>/entries/<int:project_id>")

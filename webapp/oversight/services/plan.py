@@ -8,7 +8,7 @@ from engine.audit import record
 from engine.db import db
 from engine.errors import Conflict, Invalid, NotFound
 
-from ...core.models import Project
+from ...core.models import Department, Project
 from ..models import AnnualPlan, AnnualPlanEntry
 from .common import (
     FORM_ANNUAL, FORM_APPROVAL, FORM_DECLARATION, FORM_FINALIZATION, PRINCIPLES, _num, _projects,
@@ -156,3 +156,37 @@ def publish_plan(user, year, title=None):
             header.title = str(title)[:200]
         record("plan_publish", user.username, payload={"year": year})
     return header
+
+
+CITY_PLAN = "city_annual_plan"
+FORM_PUBLISH = "plan-publish.schema.json"
+
+
+def plan_process(year):
+    """The build year's city-level 年度建设计划 instance as 市数管局 follows it: its state, its open step (a link
+    to the task), its publications, and the approved projects still left out (waiting for `plan_published`)."""
+    from engine.models import Instance, Submission, TaskIndex
+
+    rows = db.session.execute(select(Instance).where(Instance.process_id == CITY_PLAN, Instance.project_id.is_(None))
+                              .order_by(Instance.id.desc())).scalars().all()
+    row = next((r for r in rows if (r.variables or {}).get("build_year") == year), None)
+    waiting = db.session.execute(
+        select(Project.id, Project.name, Department.name, Instance.waiting_messages)
+        .join(Instance, Instance.id == Project.instance_id).join(Department, Department.code == Project.department_code)
+        .where(Project.build_year == year, Instance.status == "running").order_by(Project.id)).all()
+    left_out = [{"project_id": pid, "project_name": name, "department_name": dept}
+                for pid, name, dept, messages in waiting if "plan_published" in (messages or [])]
+    if row is None:
+        return {"instance_id": None, "status": None, "tasks": [], "publications": [], "left_out": left_out}
+    tasks = db.session.execute(select(TaskIndex).where(TaskIndex.instance_id == row.id, TaskIndex.state == "ready")
+                               .order_by(TaskIndex.created_at)).scalars().all()
+    published = db.session.execute(select(Submission).where(Submission.instance_id == row.id,
+                                                            Submission.form == FORM_PUBLISH,
+                                                            Submission.draft.is_(False))
+                                   .order_by(Submission.id)).scalars().all()
+    return {"instance_id": row.id, "status": row.status,
+            "tasks": [{"id": t.id, "name": t.name, "due_at": t.due_at} for t in tasks],
+            "publications": [{"plan_number": (s.data or {}).get("plan_number", ""),
+                              "excluded_projects": (s.data or {}).get("excluded_projects", ""),
+                              "submitted_at": s.submitted_at} for s in published],
+            "left_out": left_out}

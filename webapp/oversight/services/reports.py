@@ -12,4 +12,4 @@ from .common import (  # noqa: F401
 )
 from .funds import funds, may_receive_funds  # noqa: F401
 from .performance import dashboard, department_record, performance  # noqa: F401
-from .plan import plan  # noqa: F401
+from .plan import plan, plan_process  # noqa: F401
