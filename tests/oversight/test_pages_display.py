@@ -130,3 +130,52 @@ def test_favicon_is_served_and_linked(town, app):
                  f"/projects/1/submissions/{sub}/print"):
         [icon] = page(app, users["sgj"], path).xpath('//link[@rel="icon"]')
         assert icon.get("href") == "/favicon.ico", path
+
+
+def test_fund_request_shows_at_once_and_carries_the_contract_date(town, app):
+    users, p1 = town["users"], town["p1"]
+
+    def p1_requests():
+        doc = page(app, users["dept_gaj"], "/oversight/funds")
+        [row] = doc.xpath('//table[@id="funds-table"]//tr[@data-project="1"]')
+        return [" ".join(d.text_content().split()) for d in row.xpath('.//div[@class="fund-request"]')]
+
+    before = p1_requests()
+    with city.at(NOW):
+        r = client(app, users["dept_gaj"]).post("/oversight/funds/1/request", data={})
+    assert r.status_code == 302
+    assert p1_requests() == before + ["2026-06-25 10:00 已发起：待填写申请表"]
+    # the contract was signed 2026-03-10: a request dated before it is refused, whatever the browser sends
+    errors = p1.submit_invalid("task_fund_request", "dept", request_date="2026-03-05", contract_date="")
+    assert errors == {"request_date": "申请日期不能早于合同签订日期"}
+    p1.complete("task_fund_request", "dept", at="2026-06-26", request_date="2026-06-26", request_amount_wan=60,
+                contract_amount_wan=480, paid_total_wan=100)
+    assert p1_requests() == before + ["2026-06-26 申请 60.00 万元：审核中"]
+
+
+def test_result_page_after_a_fund_approval_says_how_the_project_goes_on(town, app):
+    from engine.models import TaskIndex
+
+    users, p1 = town["users"], town["p1"]
+    with city.at(NOW):
+        client(app, users["dept_gaj"]).post("/oversight/funds/1/request", data={})
+    p1.complete("task_fund_request", "dept", at="2026-06-26", request_date="2026-06-26", request_amount_wan=60,
+                contract_amount_wan=480, paid_total_wan=100)
+    task = db.session.execute(db.select(TaskIndex).filter_by(project_id=1, bpmn_id="task_fund_approval",
+                                                              state="ready")).scalar()
+    form = {"fund_approved": "true", "request_amount_wan": "60", "approved_amount_wan": "60",
+            "contract_amount_wan": "480", "paid_total_wan": "100", "approval_opinion": "同意拨付",
+            "approval_date": "2026-06-27", "action": "submit"}
+    with city.at("2026-06-27T10:00"):
+        r = client(app, users["sgj"]).post(f"/tasks/{task.id}", data=form)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200, html[:2000]
+    doc = lxml.html.fromstring(html)
+    assert "流程已结束" not in html and "已结束" not in by_id(doc, "result")
+    # the 资金拨付 instance ended, the project did not: its stage is the project's, and the page lists what it waits for
+    assert by_id(doc, "project-stage") == "实施"
+    steps = doc.xpath('//table[@id="next-steps"]//td[1]') or doc.xpath('//table[@id="project-next"]//td[1]')
+    open_now = [" ".join(td.text_content().split()) for td in steps]
+    expected = [t.name for t in db.session.execute(db.select(TaskIndex).filter_by(project_id=1, state="ready")
+                                                   .order_by(TaskIndex.due_at, TaskIndex.id)).scalars()]
+    assert sorted(open_now) == sorted(expected) and open_now

@@ -166,7 +166,8 @@ def detail(task_id):
         flash(exc.message, "error")
         status = exc.status
     else:
-        return render_template("worklist/result.html", task=_task_dict(task), result=result, project=_project(task))
+        return render_template("worklist/result.html", task=_task_dict(task), result=result, project=_project(task),
+                               project_open=_project_open_tasks(task) if not result.get("next") else [])
     return _page(task, schema, data, errors, instructions, status)
 
 
@@ -209,6 +210,16 @@ def comment(task_id):
 
 def _task_dict(task):
     return task_service.task_dict(task)
+
+
+def _project_open_tasks(task):
+    """When this step left nothing for its own instance (a 资金拨付 just decided), what the project waits for now:
+    its open tasks in its other processes, so the result page says how the project goes on."""
+    if task.project_id is None:
+        return []
+    return db.session.execute(db.select(TaskIndex).where(
+        TaskIndex.project_id == task.project_id, TaskIndex.state == "ready", TaskIndex.instance_id != task.instance_id)
+        .order_by(TaskIndex.due_at, TaskIndex.id).limit(10)).scalars().all()
 
 
 def _project(task):

@@ -6,14 +6,18 @@ from sqlalchemy import select
 from engine import runtime
 from engine.db import db
 from engine.errors import Conflict, Forbidden, NotFound
-from engine.models import Submission
+from engine.models import Instance, Submission
 
 from ...core.identity import actor_of
 from ...core.models import Project
+from ...core.timefmt import iso
 from .common import (
     FORM_APPROVAL, FORM_CONTRACT, FORM_FUND_APPROVAL, FORM_FUND_REQUEST, _chunks, _in, _num, _projects,
     latest_submissions, lifecycle_rows, paid_by_project, scope,
 )
+
+
+FUND_PROCESS = "fund_request"
 
 
 def funds(year=None, departments=None):
@@ -44,8 +48,16 @@ def funds(year=None, departments=None):
             else:
                 entry.update(approved=bool(data.get("fund_approved")), approved_amount_wan=_num(data.get("approved_amount_wan")),
                              opinion=data.get("approval_opinion", ""), approval_date=data.get("approval_date"))
-        for entry in by_instance.values():
+        # a request just started has no submission yet: it shows as 待填写 from its running instance
+        started = db.session.execute(select(Instance.id, Instance.project_id, Instance.created_at).where(
+            Instance.process_id == FUND_PROCESS, Instance.status.in_(("running", "suspended", "incident")),
+            _in(Instance.project_id, chunk)).order_by(Instance.id))
+        for instance_id, pid, at in started:
+            by_instance.setdefault(instance_id, {"instance_id": instance_id, "project_id": pid, "draft": True,
+                                                 "requested_at": iso(at)})
+        for entry in sorted(by_instance.values(), key=lambda e: e["instance_id"]):
             entry.setdefault("approved", None)
+            entry.setdefault("draft", False)
             requests[entry["project_id"]].append(entry)
     items = []
     for pid in sorted(projects):
@@ -97,6 +109,6 @@ def request_funds(user, project_id):
         raise Conflict("项目尚未签订合同，不能申请资金拨付")
     paid = paid_by_project(project_ids=[project.id]).get(project.id, 0.0)
     payload = {"project_name": project.name, "contract_amount_wan": contract.get("contract_amount_wan", 0),
-               "paid_total_wan": paid}
+               "paid_total_wan": paid, "contract_date": contract.get("contract_date", "")}  # a request may not precede it
     return runtime.send_message(project.id, "fund_request", payload, actor=actor_of(user),
                                 owner_group=project.department.group)
