@@ -52,3 +52,38 @@ def test_sgj_may_send_a_project_the_other_way_with_a_reason(real_model):
     assert row.data["override_reason"].startswith("设备购买类")
     p.complete("task_unified_application", "sgj", at="2025-09-20")
     assert p.open() == ["task_fgw_confirmation"]
+
+
+def test_the_report_to_the_city_government_is_recorded_without_holding_up_the_flow(real_model):
+    """论证意见上报市政府 (notice 二(二)3): 市政府 records the receipt on a step of its own; 定稿 and 立项 go on
+    meanwhile, and when 立项 is done an unrecorded receipt closes with it."""
+    from .driver import confirm_route
+
+    p = Project(build_year=2026, at="2025-03-02")
+    plan(p, 2026)
+    declare(p, 2026, budget=500)
+    precheck(p, 2026)
+    from .driver import review
+    review(p, 2026, budget=500, approved=480)
+    assert sorted(p.open()) == ["task_finalization", "task_government_report"]
+    receipt = p.task("task_government_report")
+    assert (receipt.lane, receipt.group_code) == ("市政府", "szf")
+    with p._travel(), pytest.raises(Forbidden):
+        from engine import runtime
+        from .driver import actor
+        runtime.complete_task(receipt.id, {}, actor("sgj"))
+    p.complete("task_finalization", "dept", at="2025-09-10", budget_wan=480, approved_budget_wan=480)
+    confirm_route(p, 2026, "unified")
+    p.complete("task_unified_application", "sgj", at="2025-09-20")
+    p.complete("task_fgw_confirmation", "fgw", at="2025-10-10")
+    p.complete("task_establishment_approval", "fgw", at="2025-10-15", budget_wan=480, approved_amount_wan=480,
+               investment_plan_year=2026)
+    assert "task_government_report" in p.open()  # still open: 立项 did not wait for it
+    p.complete("task_annual_plan", "sgj", at="2025-11-01", plan_year=2026, approved_amount_wan=480,
+               plan_amount_wan=480)
+    assert "task_government_report" not in p.open() and "task_annual_plan" not in p.open()
+    assert p.reached("end_establishment") and not p.reached("end_government_report")
+    [closed] = [t for t in p.tasks("task_government_report")]
+    assert closed.state == "cancelled"
+    p.publish_plan(2026, at="2025-12-15")
+    assert (p.instance.status, p.instance.stage) == ("running", "实施")  # the called 立项 returned
