@@ -51,6 +51,7 @@ class Walk:
         self.decide = {}  # bpmn id -> values the scenario decides over the example (a rejected 整改)
         self.refused_until = {}  # (project id, bpmn id) -> the field its example is refused on, for now
         self.refused = set()
+        self.funding_reviews = []  # (project id, data served, department record) of each 运维经费 review
         self.hold = {}  # (project id, bpmn id) -> the instant before which the department does not submit
         time_machine.move_to(start, tick=False)
 
@@ -81,6 +82,8 @@ class Walk:
             body = got.get_json()
             example = ((body.get("form_schema") or {}).get("examples") or [{}])[0]
             example = {**example, **self.decide.get(task.bpmn_id, {})}
+            if task.bpmn_id == "task_ops_funding_review":
+                self.funding_reviews.append((task.project_id, body["data"], body["department_record"]))
             r = self.api.as_(user).post(f"/api/tasks/{task.id}/complete", json={"data": example})
             month = (self.now.replace(tzinfo=None) + BEIJING).strftime("%Y-%m")
             if r.status_code != 200 and task.bpmn_id in NOT_YET_FITTING and \
@@ -200,6 +203,11 @@ def test_every_task_reached_takes_its_example_as_served(api, app, real_model, ti
     assert len(months["task_progress_report"]) >= 3 and len(months["task_ops_funding"]) >= 3
     # no 预审 before 7月1日 of its round, none after 9月30日
     assert all(m[5:] in ("07", "08", "09") for m in months["task_precheck"]), months["task_precheck"]
+    # whoever decides the next 运维经费 sees the last 绩效 of the project and the department's record
+    first, *later = [(data, record) for pid, data, record in walk.funding_reviews if pid == a]
+    assert "last_evaluation_score" not in first[0] and first[1]["department"] == "gaj"
+    assert [d["last_evaluation_year"] for d, _ in later] == [2029, 2030]
+    assert {p["project_id"] for p in later[-1][1]["performance"]} >= {a}
     assert walk.unfit <= set(NOT_YET_FITTING)
     for bid in set(NOT_YET_FITTING) - walk.unfit:
         pytest.fail(f"{bid}: its example now fits as served — remove it from NOT_YET_FITTING")
