@@ -411,8 +411,10 @@ UNITS = {"监理": ["安徽某工程监理有限公司", "六安某信息工程�
 UNIT_TASKS = {"task_units_supervision": "监理", "task_units_mlps": "等保测评", "task_units_third_party": "第三方测评"}
 
 
-def select_units(year, at, who="sgj"):
-    """市数管局 completes the build year's open 招标选定 tasks (city level), each with UNITS of its kind."""
+def select_units(year, at, who="sgj", units=None):
+    """市数管局 completes the build year's open 招标选定 tasks (city level), each with `units` (default UNITS) of
+    its kind."""
+    units = units or UNITS
     from engine.errors import Invalid
 
     done = []
@@ -422,7 +424,7 @@ def select_units(year, at, who="sgj"):
             data = {**example(task.form), "tender_date": at[:10],
                     "units": [{"name": name, "qualification": f"{kind}资质甲级", "certificate_no": f"ZZ-{year}-{i}",
                                "contract_no": f"LA-FW-{year}-{kind}-{i}", "unit_price_wan": 8}
-                              for i, name in enumerate(UNITS[kind], 1)]}
+                              for i, name in enumerate(units[kind], 1)]}
             with time_machine.travel(instant(at), tick=False):
                 try:
                     result = runtime.complete_task(task.id, data, actor(who))

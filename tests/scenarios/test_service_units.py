@@ -126,6 +126,24 @@ def test_yearly_settlement_by_workload_and_the_end_of_the_service(real_model):
     assert _row(units.id).status == "completed"
 
 
+def test_each_build_year_has_its_own_selection(real_model):
+    a = Project(1, name="警务数据共享平台", build_year=2026, at="2025-03-02")
+    build_to_contract(a)
+    select_units(2026, "2026-03-11")
+    b = Jyj(2, name="教育资源公共服务平台", build_year=2027, at="2026-03-02")
+    to_plan(b, 2027)
+    assert sorted(i.variables["build_year"] for i in city_instances("city_service_units")) == [2026, 2027]
+    contract(b, 2027)
+    # 2026's units are selected, 2027's are not: the 2027 project waits for its own year
+    assert b.open() == ["task_progress_report"] and "service_units_ready" in b.instance.waiting_messages
+    units_2027 = {kind: [f"{name}（2027）" for name in names] for kind, names in UNITS.items()}
+    select_units(2027, "2027-03-15", units=units_2027)
+    b.at("2027-03-15")
+    assert "supervision_unit" in b.submit_invalid("task_supervision", "sgj", supervision_unit=UNITS["监理"][0])
+    b.complete("task_supervision", "sgj", supervision_unit=units_2027["监理"][0])
+    assert b.submissions("supervision.schema.json")[-1].data["supervision_unit"] == units_2027["监理"][0]
+
+
 def _row(instance_id):
     from engine.db import db
 
