@@ -95,6 +95,7 @@ class DiWriter:
         for ref in self.data_refs:
             if ref in self.box:
                 shape(ref, self.box[ref])
+        self.route_all()
         for f in self.flows:
             e = etree.SubElement(plane, f"{{{BPMNDI}}}BPMNEdge", id=f"{f.get('id')}_di", bpmnElement=f.get("id"))
             for x, y in self.route(f):

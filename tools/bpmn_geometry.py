@@ -53,3 +53,20 @@ def seg_hits(a, b, box, pad=2):
 
 def fmt(v):
     return str(int(round(v)))
+
+
+def seg_cross(p, q, r, s, tol=0.5):
+    """Whether segments p-q and r-s cross inside both (touching at an end, or running alongside, is no crossing)."""
+    d = (q[0] - p[0]) * (s[1] - r[1]) - (q[1] - p[1]) * (s[0] - r[0])
+    if abs(d) < 1e-9:
+        return False
+    t = ((r[0] - p[0]) * (s[1] - r[1]) - (r[1] - p[1]) * (s[0] - r[0])) / d
+    u = ((r[0] - p[0]) * (q[1] - p[1]) - (r[1] - p[1]) * (q[0] - p[0])) / d
+    lp = max(abs(q[0] - p[0]), abs(q[1] - p[1]), 1e-9)
+    lr = max(abs(s[0] - r[0]), abs(s[1] - r[1]), 1e-9)
+    return tol / lp < t < 1 - tol / lp and tol / lr < u < 1 - tol / lr
+
+
+def crossings(a, b):
+    """How many times path a crosses path b."""
+    return sum(seg_cross(p, q, r, s) for p, q in zip(a, a[1:]) for r, s in zip(b, b[1:]))

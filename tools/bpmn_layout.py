@@ -15,7 +15,9 @@ What it does, per file (one collaboration with one participant, one process with
 * lanes are sized to their sub-rows, the pool to its lanes;
 * every ``bpmn:group`` whose category value is a stage name (谋划, 申报, …) becomes a band over all lanes,
   from the script task that sets ``stage = "<name>"`` up to the next stage's script task;
-* sequence flows are routed orthogonally;
+* boundary events sit on their host ordered by how deep their branch goes (deepest leftmost);
+* sequence flows are routed orthogonally: each takes, among its routes that pass through no shape, the one
+  crossing the fewest other flows (loops may run along the top or bottom edge of a lane, round its content);
 * a ``bpmn:dataObjectReference`` goes into a free sub-row of the lane of the first node that writes it
   (else reads it), in the middle column of the nodes associated with it; its data input/output
   associations are drawn as edges.
@@ -227,6 +229,9 @@ class Layout(Routing, DiWriter):
             cy = lane[1] + self.sub[n] * ROW_H + ROW_H / 2
             self.box[n] = (cx - w / 2, cy - h / 2, w, h)
         for host, bs in self.boundaries.items():
+            # the event whose branch goes deepest sits leftmost: the branches going down never cross
+            bs.sort(key=lambda b: -max([self.box[f.get("targetRef")][1] for f in self.out[b]
+                                        if f.get("targetRef") in self.box] or [0]))
             hx, hy, hw, hh = self.box[host]
             k = len(bs)
             for i, b in enumerate(bs):

@@ -4,14 +4,42 @@ from bpmn_geometry import *  # noqa: F401,F403  (constants and geometry shared b
 
 class Routing:
     def route(self, f):
-        """The first candidate route whose segments cross no shape other than its ends."""
-        cands = self.candidates(f)
+        """The flow's route: chosen for all flows together (route_all), else the first clear candidate."""
+        routes = getattr(self, "routes", None)
+        if routes is not None and f.get("id") in routes:
+            return routes[f.get("id")]
+        clear = self.clear_candidates(f)
+        return clear[0] if clear else self.candidates(f)[0]
+
+    def clear_candidates(self, f):
+        """The candidate routes whose segments cross no shape other than their ends."""
         s, t = f.get("sourceRef"), f.get("targetRef")
         skip = {s, t}   # the ends' boundary events and a boundary event's host are obstacles too
-        for c in cands:
-            if not any(seg_hits(a, b, self.box[n]) for a, b in zip(c, c[1:]) for n in self.box if n not in skip):
-                return c
-        return cands[0]
+        return [c for c in self.candidates(f)
+                if not any(seg_hits(a, b, self.box[n]) for a, b in zip(c, c[1:]) for n in self.box if n not in skip)]
+
+    def route_all(self):
+        """Each flow's first clear candidate, then, flow by flow, the clear candidate crossing the fewest other
+        flows (the earlier candidate on a tie), until nothing improves: loops and branches go round each other
+        where the placement leaves a way."""
+        self.routes = {}
+        options = {}
+        for f in self.flows:
+            clear = self.clear_candidates(f)
+            options[f.get("id")] = clear or [self.candidates(f)[0]]
+            self.routes[f.get("id")] = options[f.get("id")][0]
+        for _ in range(4):
+            changed = False
+            for f in self.flows:
+                fid = f.get("id")
+                others = [r for k, r in self.routes.items() if k != fid]
+                best = min(options[fid], key=lambda c: sum(crossings(c, o) for o in others))
+                if best is not self.routes[fid] and sum(crossings(best, o) for o in others) < \
+                        sum(crossings(self.routes[fid], o) for o in others):
+                    self.routes[fid] = best
+                    changed = True
+            if not changed:
+                break
 
     def candidates(self, f):
         s, t = f.get("sourceRef"), f.get("targetRef")
@@ -19,6 +47,14 @@ class Routing:
         sx, sy, sw, sh = self.box[s]
         tx, ty, tw, th = self.box[t]
         scy, tcy = sy + sh / 2, ty + th / 2
+        if f.get("id") in self.back and s in self.lane_of and self.lanes[0] is not None:
+            # a loop round the content of the source's or the target's lane: along its top or its bottom edge
+            scx, tcx = sx + sw / 2, tx + tw / 2
+            for lane in (self.lane_of[s], self.lane_of[t]):
+                lx, ly, lw, lh = self.lane_box[lane]
+                top, bottom = ly + 10, ly + lh - 10
+                res.append([(scx, sy), (scx, top), (tcx, top), (tcx, ty)])
+                res.append([(scx, sy + sh), (scx, bottom), (tcx, bottom), (tcx, ty + th)])
         if f.get("id") not in self.back and abs(scy - tcy) < 1 and tx > sx + sw:
             # same row but a shape in between: under it, from the source's bottom to the target's bottom
             y = scy + ROW_H / 2 - 12
@@ -37,6 +73,11 @@ class Routing:
             # across to above (below) the target, then into its top (bottom)
             yt = ty if tcy > scy else ty + th
             res.append([(sx + sw, scy), (tx + tw / 2, scy), (tx + tw / 2, yt)])
+        if f.get("id") not in self.back and abs(scy - tcy) >= 1 and tx > sx + sw and local(self.nodes[s]) != "boundaryEvent":
+            # out of the source's top (bottom), then across into the target's side: clear of branches leaving
+            # the source's right or boundary events below it
+            ys = sy if tcy < scy else sy + sh
+            res.append([(sx + sw / 2, ys), (sx + sw / 2, tcy), (tx, tcy)])
         if local(self.nodes[s]) == "boundaryEvent" and tcy < scy:
             # up to a row above: not through the host, but round its right side
             host = self.box[self.nodes[s].get("attachedToRef")]

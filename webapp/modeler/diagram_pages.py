@@ -1,5 +1,6 @@
 """How a diagram prints: its page (A4 or A3 landscape), the scale that fits its DI to the page, the printed
-size of its smallest label, and the places where a boundary label or a flow runs over a shape.
+size of its smallest label, and the places where a boundary label or a flow runs over a shape or two sequence
+flows cross.
 
 Read from the DI alone (lxml), so `models print`, its page and the tests agree without a browser.
 """
@@ -40,6 +41,7 @@ class DiagramPage:
     scale: float = 0.0  # points per unit
     label_pt: float = 0.0
     problems: list = field(default_factory=list)
+    crossings: list = field(default_factory=list)  # sequence flows crossing each other (reported, not refused)
 
     @property
     def page_size(self):
@@ -124,7 +126,35 @@ def measure_one(name, root, page):
     if result.label_pt < MIN_LABEL_PT:
         result.problems.append(f"{page} 横向打印时最小字号 {result.label_pt} pt，小于 {MIN_LABEL_PT} pt")
     result.problems += _overlaps(elements, shapes, labels, edges)
+    result.crossings = _crossings(edges)
     return result
+
+
+def _crossing(p, q, r, s, tol=0.5):
+    """The point where segment p→q crosses segment r→s inside both (not at an end of either), or None."""
+    d = (q[0] - p[0]) * (s[1] - r[1]) - (q[1] - p[1]) * (s[0] - r[0])
+    if abs(d) < 1e-9:
+        return None  # parallel: running alongside is not a crossing
+    t = ((r[0] - p[0]) * (s[1] - r[1]) - (r[1] - p[1]) * (s[0] - r[0])) / d
+    u = ((r[0] - p[0]) * (q[1] - p[1]) - (r[1] - p[1]) * (q[0] - p[0])) / d
+    len_pq, len_rs = max(abs(q[0] - p[0]), abs(q[1] - p[1])), max(abs(s[0] - r[0]), abs(s[1] - r[1]))
+    if tol / len_pq < t < 1 - tol / len_pq and tol / len_rs < u < 1 - tol / len_rs:
+        return round(p[0] + t * (q[0] - p[0])), round(p[1] + t * (q[1] - p[1]))
+    return None
+
+
+def _crossings(edges):
+    """Sequence flows whose lines cross each other (a flow meeting another where both end is no crossing)."""
+    flows = [(element.get("id"), points) for element, points in edges if local(element) == "sequenceFlow"]
+    problems = []
+    for i, (first, a) in enumerate(flows):
+        for second, b in flows[i + 1:]:
+            for p, q in zip(a, a[1:]):
+                point = next((x for r, s in zip(b, b[1:]) if (x := _crossing(p, q, r, s))), None)
+                if point:
+                    problems.append(f"连线 {first} 与连线 {second} 交叉（{point[0]}, {point[1]}）")
+                    break
+    return problems
 
 
 def _hits(a, b, pad=1.0):
