@@ -49,3 +49,15 @@ def test_one_name_is_assigned_at_once_and_a_bad_designation_goes_to_the_administ
     for bad in (["expert1", "expert1"], ["expert1", "not a name"], [f"expert{n}" for n in range(1, 20)]):
         task = _start(api, bad)
         assert (task.group_code, task.assignee) == ("admin", None), bad
+
+
+def test_an_administrator_gives_a_designated_task_to_one_of_them_or_of_the_lane(api, db):
+    task = _start(api, ["expert1", "expert3"])
+    url = f"/api/tasks/{task.id}/reassign"
+    refused = api.as_("admin").post(url, json={"username": "dept_gaj", "reason": "换人"})
+    assert refused.status_code == 422 and refused.get_json()["fields"] == {"username": "不属于办理角色"}
+    assert api.as_("admin").post(url, json={"username": "expert3", "reason": "专家一回避"}).status_code == 200
+    assert (runtime.get_task(task.id).group_code, runtime.get_task(task.id).assignee) == ("user:expert3", "expert3")
+    assert _queue(api, "expert1") == [] and _queue(api, "expert3") == [task.id]
+    assert api.as_("admin").post(url, json={"username": "expert2", "reason": "专家三回避"}).status_code == 200
+    assert _queue(api, "expert2") == [task.id] and _queue(api, "expert3") == []

@@ -352,9 +352,20 @@ def reassign_task(user, task_id, username, reason=""):
         if target is None:
             raise Invalid(f"用户 {username} 不存在", fields={"username": "用户不存在"})
         task = runtime.get_task(task_id)
-        if task.group_code not in target.groups and "admin" not in target.groups:
+        if not _may_take(task, target):
             raise Invalid(f"用户 {username} 不属于该任务的办理角色", fields={"username": "不属于办理角色"})
     return runtime.reassign_task(task_id, username or None, actor_of(user), _reason(reason))
+
+
+def _may_take(task, target):
+    """Whether `target` may be given the task: one of its group, or, for a task designated to named people,
+    one of them or of the lane's group (another expert of the pool for an expert's task)."""
+    if "admin" in target.groups or task.group_code in target.groups:
+        return True
+    if not task.group_code.startswith(roles.PERSON_PREFIX):
+        return False
+    owner = db.session.get(Instance, task.instance_id).owner_group
+    return roles.reaches(task.group_code, target.username) or roles.lane_group(task.lane, owner) in target.groups
 
 
 def migration_plan(user, instance_id, version_id=None):
