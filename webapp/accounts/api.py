@@ -28,7 +28,9 @@ def issue_token_():
 @bp.delete("/auth/token", endpoint="revoke_token")
 def revoke_token_():
     token = bearer_token()
-    if token and g.get("api_user") is not None:
+    account = g.get("api_user")
+    if token and account is not None:
+        record("logout", account.username, payload={"via": "api"})  # the API's logout, audited like the page's
         revoke_token(token)
     return "", 204
 

@@ -67,8 +67,18 @@ def download():
     stem, dot, ext = base.rpartition(".")
     filename = f"{stem}{suffix}.{ext}" if dot else base + suffix
     mimetype = "application/json" if name.endswith(".json") else "application/xml"
+    _audit_export(filename)
     return Response(content, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _audit_export(filename):
+    """A model file leaving the system is an export like any other (等保 8.1.4.3)."""
+    from engine.audit import record
+    from engine.db import db
+
+    record("export", signed_in().username, payload={"what": "model_file", "file": filename})
+    db.session.commit()
 
 
 @bp.get("/drafts/<int:draft_id>/compare")
