@@ -19,7 +19,10 @@ def test_controls_per_type():
     assert '<textarea rows="5" id="f-content" name="content">' in html  # maxLength 2000
     assert 'type="file" id="f-plan" name="plan"' in html
     assert 'name="funding_sources.0.amount"' in html and "<template>" in html and "js-add-row" in html
-    assert html.count('<span class="req" title="必填">*</span>') == 6
+    assert html.count('<span class="req" title="必填">*</span>') == 5
+    # the star marks what must be filled: 联系人 is required but may be posted empty (no minLength), so no star
+    assert '<label for="f-contact">联系人</label>' in html and 'name="contact" required' not in html
+    assert '<label for="f-budget_wan">概算（万元）<span class="req" title="必填">*</span></label>' in html
     assert "项目总投资概算" in html  # description as help text
 
 
@@ -83,3 +86,18 @@ def test_record_choices_show_their_labels_and_post_back_as_a_list():
     assert 'value="expert2" checked> 评审专家 二（网络安全）</label>' in html
     data, errors = formrender.parse_form(schema, MultiDict([("panel_experts", "expert1"), ("panel_experts", "expert2")]))
     assert data == {"panel_experts": ["expert1", "expert2"]} and not errors
+
+
+def test_star_follows_what_the_schema_refuses_empty():
+    from webapp.core.formrender.schema import must_fill
+
+    assert [must_fill({"type": "string"}, True), must_fill({"type": "string", "minLength": 1}, True),
+            must_fill({"type": "string", "minLength": 1}, False), must_fill({"type": "string", "pattern": "^$|^1"}, True),
+            must_fill({"type": "string", "pattern": "^[0-9]+$"}, True), must_fill({"type": "number"}, True),
+            must_fill({"type": "string", "format": "date"}, True), must_fill({"type": "array", "items": {"type": "string"}}, True),
+            must_fill({"type": "array", "minItems": 1, "items": {"type": "string"}}, True)] == \
+        [False, True, False, False, True, True, True, False, True]
+    form = MultiDict({"contact": "", "budget_wan": "10", "project_category": "新建", "start_date": "2027-01-01",
+                      "funding_sources.0.source": "自筹", "funding_sources.0.amount": "10"})
+    data, errors = formrender.parse_form(SCHEMA, form)
+    assert data["contact"] == "" and "contact" not in errors  # what the missing star promises: empty is accepted

@@ -4,7 +4,9 @@ from markupsafe import Markup, escape
 
 from .choices import _boolean, _checkboxes, _select
 from .files import _file, _files
-from .schema import MONEY_UNIT, ROW_PLACEHOLDER, _attrs, _Ctx, _dom_id, _join, _text, is_money, kind_of, resolve
+from .schema import (
+    MONEY_UNIT, ROW_PLACEHOLDER, _attrs, _Ctx, _dom_id, _join, _text, is_money, kind_of, must_fill, resolve,
+)
 from .view import _view_value
 
 
@@ -20,7 +22,7 @@ def _fields(schema, data, prefix, ctx):
     for key, sub in (schema.get("properties") or {}).items():
         sub = resolve(sub, ctx.root)
         value = data.get(key) if isinstance(data, dict) else None
-        out.append(_field(sub, value, _join(prefix, key), key in required, ctx))
+        out.append(_field(sub, value, _join(prefix, key), must_fill(sub, key in required), ctx))
     return "".join(out)
 
 
@@ -88,7 +90,7 @@ def _rows(schema, value, path, ctx):
     """A repeatable table for an array of objects; the <template> row is cloned by form.js."""
     items = resolve(schema.get("items") or {}, ctx.root)
     props = items.get("properties") or {}
-    required = set(items.get("required", []))
+    required = {k for k in items.get("required", []) if k in props and must_fill(resolve(props[k], ctx.root), True)}
     rows = value if isinstance(value, list) else []
     count = max(len(rows), schema.get("minItems", 0) or 0, 0 if ctx.disabled else 1)
     head = "".join(

@@ -1,5 +1,7 @@
 """Schema helpers of the server-side forms: `$ref`/`allOf` resolution, the control kind of a node,
 examples, and the small text helpers every control uses."""
+import re
+
 from markupsafe import escape
 
 LONG_TEXT = 200  # strings with maxLength above this get a textarea
@@ -60,6 +62,28 @@ def kind_of(schema):
     if (schema.get("maxLength") or 0) > LONG_TEXT:
         return "textarea"
     return "string"
+
+
+def must_fill(schema, required):
+    """Whether a field gets the 必填 star (and the browser's required): it is required and its schema refuses it
+    empty. A required text without minLength may be posted empty, a required list without minItems may be empty:
+    those are "must be present", not "must be filled"."""
+    if not required:
+        return False
+    kind = kind_of(schema)
+    if kind in ("string", "textarea"):
+        pattern = schema.get("pattern")
+        return (schema.get("minLength") or 0) > 0 or bool(pattern and not _matches_empty(pattern))
+    if kind in ("lines", "files", "rows"):
+        return (schema.get("minItems") or 0) > 0
+    return True
+
+
+def _matches_empty(pattern):
+    try:
+        return re.search(pattern, "") is not None
+    except re.error:
+        return True
 
 
 def _type(schema):
