@@ -225,7 +225,8 @@ def test_a_clock_change_is_audited(app, db):
     finally:
         assert runner.invoke(args=["clock", "reset"]).exit_code == 0
     db.session.rollback()
-    kinds = db.session.execute(db.select(AuditEvent.kind, AuditEvent.payload).where(AuditEvent.id > before)).all()
+    kinds = db.session.execute(db.select(AuditEvent.kind, AuditEvent.payload).where(AuditEvent.id > before)
+                               .order_by(AuditEvent.id)).all()
     assert [k for k, _ in kinds] == ["clock", "clock"] and kinds[1][1] == {"reset": True}
 
 
