@@ -82,6 +82,7 @@ class TaskIndex(db.Model):
         # The 待办 order (deadline, those without one last, then age) per group and per assignee.
         db.Index("ix_task_group_queue", "group_code", "state", text("(due_at IS NULL)"), "due_at", "created_at", "id"),
         db.Index("ix_task_assignee_queue", "assignee", "state", text("(due_at IS NULL)"), "due_at", "created_at", "id"),
+        db.Index("ix_task_bpmn_due", "bpmn_id", "due_at"),  # a month's 进度表 tasks (bulletin, dashboard trend)
     )
     id = db.Column(db.String(36), primary_key=True)  # the SpiffWorkflow task id
     instance_id = db.Column(db.Integer, db.ForeignKey("instance.id"), nullable=False, index=True)
@@ -104,6 +105,11 @@ class TaskIndex(db.Model):
 
 class Submission(db.Model):
     """A form as submitted (or saved as draft) on a task; the full data lives here, not in the state."""
+
+    __table_args__ = (
+        db.Index("ix_submission_form_latest", "form", "draft", "project_id", "id"),  # latest of a form per project
+        db.Index("ix_submission_form_time", "form", "submitted_at"),  # a form's submissions within a window
+    )
 
     id = db.Column(db.Integer, primary_key=True)
     task_id = db.Column(db.String(36), index=True)

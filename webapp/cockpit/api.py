@@ -9,7 +9,8 @@ from ..core.openapi import (INSTANCE_ID, OBJ, PAGING, REASON, REF, TASK_ID, add_
 from ..core.records import db_int
 from . import services as svc
 
-FILTERS = ("state", "status", "stage", "department", "version", "process", "project_id", "overdue")
+FILTERS = ("state", "status", "stage", "department", "version", "process", "project_id", "overdue", "year",
+           "category", "budget_min", "budget_max", "contract_min", "contract_max", "step")
 
 
 def _admin():
@@ -148,7 +149,7 @@ def _object_list(schema):
 
 
 _ADMIN_ERR = ("400", "401", "403", "404", "409", "422")
-_INT_FILTERS = ("version", "project_id")
+_INT_FILTERS = ("version", "project_id", "year")
 _FILTER_PARAMS = [{"name": n, "in": "query", "schema": {"type": "integer" if n in _INT_FILTERS else "string"}}
                   for n in FILTERS]
 _VERSION_QUERY = [{"name": "version_id", "in": "query", "schema": {"type": "integer"}}]
@@ -166,7 +167,7 @@ add_paths({
     "/api/incidents/{incident_id}/retry": {"post": operation("重试故障步骤（管理员）", "admin", REF("Incident"),
                                                        params=[path_param("incident_id")],
                                                        errors=("401", "403", "404", "409"))},
-    "/api/cockpit/instances": {"get": operation("监控：实例列表（状态、阶段、部门、版本、逾期筛选）与分阶段/状态计数", "cockpit",
+    "/api/cockpit/instances": {"get": operation("监控：实例列表（状态、阶段、部门、版本、逾期及建设年度、类别、预算/合同金额区间、当前环节筛选）与分阶段/状态计数", "cockpit",
                                           _object_list(REF("Instance")), params=PAGING + _FILTER_PARAMS,
                                           errors=("400", "401", "403", "422"))},
     "/api/cockpit/counts": {"get": operation("监控：按阶段、状态的实例计数", "cockpit", OBJ, params=_FILTER_PARAMS,

@@ -19,7 +19,8 @@ from . import schedulers
 from . import services as svc
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
-FILTER_KEYS = ("state", "stage", "department", "version", "process", "overdue", "project_id")
+FILTER_KEYS = ("state", "stage", "department", "version", "process", "overdue", "project_id", "year", "category",
+               "budget_min", "budget_max", "contract_min", "contract_max", "step")
 
 
 bp.before_request(require(svc.may_monitor))

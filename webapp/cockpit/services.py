@@ -24,6 +24,7 @@ from ..core.paging import page_of
 from ..core.records import db_int, get_or_404
 from ..core.timefmt import iso, now_naive
 from ..modeler.services import diagram_of
+from ..projects import search
 from ..worklist.services import task_dicts
 
 
@@ -100,6 +101,16 @@ def _filtered(filters):
         conds.append(Instance.project_id == _int(filters["project_id"], "project_id", "项目"))
     if filters.get("overdue") in ("1", "true", "yes", "on", True):
         conds.append(_overdue())
+    business = _business(filters)
+    if business:  # the instance's project has these business values (项目库's own search conditions)
+        conds.append(exists().where(Project.id == Instance.project_id, *business))
+    return conds
+
+
+def _business(filters):
+    conds = list(search.business_conditions(filters))  # 类别, 预算/合同金额区间, 当前环节
+    if filters.get("year") not in (None, ""):
+        conds.append(Project.build_year == _int(filters["year"], "year", "建设年度"))
     return conds
 
 

@@ -1,19 +1,19 @@
 """绩效 ranking, a department's record (for the reviewers of its next application) and the 驾驶舱."""
 from collections import defaultdict
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 
 from engine import roles
 from engine.db import db
-from engine.models import Instance, TaskIndex
+from engine.models import Instance, Submission, TaskIndex
 
 from ...core.models import Department, Project
 from ..models import Inspection
 from .bulletins import compute_bulletin
 from .funds import funds
 from .common import (
-    DIMENSIONS, FORM_PERFORMANCE, REPORT_TASK, _num, _projects, current_month, latest_submissions, month_bounds,
-    month_list, now_naive, paid_by_project, project_stage,
+    DIMENSIONS, FORM_FUND_APPROVAL, FORM_PERFORMANCE, REPORT_TASK, _num, _projects, current_month, latest_submissions,
+    month_bounds, month_list, now_naive, project_stage,
 )
 
 
@@ -80,16 +80,7 @@ def dashboard(months=12):
     month = current_month()
     bulletin = compute_bulletin(month)
     lagging = [r for r in bulletin["rows"] if r["rag"] != "green"][:10]
-    trend = []
-    for m in month_list(month, months):
-        start, end = month_bounds(m)
-        due, on_time = db.session.execute(
-            select(func.count(), func.sum(case((and_(TaskIndex.completed_at.is_not(None),
-                                                      TaskIndex.completed_at <= TaskIndex.due_at), 1), else_=0)))
-            .where(TaskIndex.bpmn_id == REPORT_TASK, TaskIndex.due_at >= start, TaskIndex.due_at < end)).one()
-        paid_month = sum(paid_by_project(before=end).values()) - sum(paid_by_project(before=start).values())
-        trend.append({"month": m, "reports_due": int(due or 0), "reports_on_time": int(on_time or 0),
-                      "paid_wan": round(paid_month, 4)})
+    trend = _trend(month_list(month, months))
     names = dict(db.session.execute(select(Department.code, Department.name)).all())
     return {
         "generated_at": now.isoformat(), "month": month, "stages": stages,
@@ -104,3 +95,26 @@ def dashboard(months=12):
                    "by_department": fund["execution"]},
         "lagging": lagging, "bulletin_summary": bulletin["summary"], "trend": trend,
     }
+
+
+def _trend(months):
+    """Reports due / on time and 万元 paid per month, each read once over the months' window only (an index on
+    the due time and on the submission time), so ten years of history cost what one year does."""
+    bounds = [month_bounds(m) for m in months]
+    first, last = bounds[0][0], bounds[-1][1]
+    reports = db.session.execute(
+        select(TaskIndex.due_at, TaskIndex.completed_at)
+        .where(TaskIndex.bpmn_id == REPORT_TASK, TaskIndex.due_at >= first, TaskIndex.due_at < last)).all()
+    approved = Submission.data["fund_approved"].as_boolean()
+    amount = Submission.data["approved_amount_wan"].as_float()
+    payments = db.session.execute(
+        select(Submission.submitted_at, case((approved == True, amount), else_=0.0))  # noqa: E712
+        .where(Submission.form == FORM_FUND_APPROVAL, Submission.draft.is_(False),
+               Submission.submitted_at >= first, Submission.submitted_at < last)).all()
+    trend = []
+    for m, (start, end) in zip(months, bounds):
+        due = [(d, c) for d, c in reports if start <= d < end]
+        paid = sum(float(a or 0) for at, a in payments if start <= at < end)
+        on_time = sum(1 for d, c in due if c is not None and c <= d)
+        trend.append({"month": m, "reports_due": len(due), "reports_on_time": on_time, "paid_wan": round(paid, 4)})
+    return trend

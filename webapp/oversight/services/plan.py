@@ -1,12 +1,13 @@
 """年度建设计划: the year's plan from the 申报 and approvals, 市数管局's edits of its lines, publishing it."""
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from engine import runtime
 from engine.audit import record
 from engine.db import db
 from engine.errors import Conflict, Invalid, NotFound
+from engine.models import Submission
 
 from ...core.models import Department, Project
 from ..models import AnnualPlan, AnnualPlanEntry
@@ -22,9 +23,12 @@ def plan(year, departments=None):
     `departments` (a set of codes, from plan_scope) keeps only their entries: a department sees its own.
     """
     year = int(year)
-    approvals_all = latest_submissions(FORM_APPROVAL)
-    candidate = set(db.session.execute(select(Project.id).where(Project.build_year == year)).scalars())
-    candidate |= {pid for pid, d in approvals_all.items() if d.get("investment_plan_year") == year}
+    # Only the projects of this year or with an approval naming it are read (an index each), not all history.
+    built = set(db.session.execute(select(Project.id).where(Project.build_year == year)).scalars())
+    named = set(db.session.execute(select(Submission.project_id).where(
+        Submission.form == FORM_APPROVAL, Submission.draft.is_(False), _plan_year_is(year))).scalars())
+    approvals_all = latest_submissions(FORM_APPROVAL, sorted(built | named)) if built | named else {}
+    candidate = built | {pid for pid in named if approvals_all.get(pid, {}).get("investment_plan_year") == year}
     candidate &= set(approvals_all)
     if departments is not None:
         candidate &= set(db.session.execute(select(Project.id).where(
@@ -82,6 +86,16 @@ def plan(year, departments=None):
             "groups": groups, "items": items,
             "total_plan_amount_wan": round(sum(i["plan_amount_wan"] or 0 for i in items), 4),
             "total_approved_amount_wan": round(sum(i["approved_amount_wan"] or 0 for i in items), 4)}
+
+
+def _plan_year_is(year):
+    """The approval names `year` as its 投资计划年度: the same expression as the partial index of migration 0013."""
+    form = f"submission.form = '{FORM_APPROVAL}'"  # written out, so SQLite sees the partial index applies
+    if db.engine.dialect.name == "postgresql":
+        return text(f"{form} AND (submission.data ->> 'investment_plan_year') = :plan_year").bindparams(
+            plan_year=str(year))
+    return text(f"{form} AND json_extract(submission.data, '$.investment_plan_year') = :plan_year").bindparams(
+        plan_year=year)
 
 
 def _plan_header(year):
