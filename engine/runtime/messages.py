@@ -67,10 +67,19 @@ class NotCaught(EngineError):
     """No waiting event of the workflow catches the message (its correlation keys differ)."""
 
 
-def _receive(wf, event):
-    """Hand an outside message to a workflow; a message start event must be reached first."""
+def _receive(wf, event, turned=None):
+    """Hand an outside message to a workflow; a message start event must be reached first.
+
+    Timers already due are refreshed first. When one of them wins instead of the message (a month whose
+    turn came due while the scheduler lagged, waiting behind an event gateway for its turn or the stop),
+    the step is kept when `turned` is given: the month turns now and opens the next one, which hears the
+    message in its place (deliver_message asks every instance opened meanwhile).
+    """
     wf.do_engine_steps()
     if wf.event_manager.catch(event, internal=False) == 0:
+        if turned is not None and wf.get_tasks(state=TaskState.READY, manual=False):
+            turned.append(True)
+            return
         raise NotCaught(f"流程未在等待与之关联的“{event.event_definition.name}”")
 
 
@@ -167,13 +176,14 @@ def deliver_message(project_id, event_definition, payload=None, *, actor=SYSTEM,
             asked.update(instance_id for instance_id, _ in candidates)
             receivers = [instance_id for instance_id, waiting in candidates if name in (waiting or [])]
             for instance_id in receivers:
-                event = BpmnEvent(event_definition, payload, correlations)
+                event, turned = BpmnEvent(event_definition, payload, correlations), []
                 try:
-                    _step_instance(instance_id, actor, lambda wf, e=event: _receive(wf, e), allowed=("running",),
-                                   project_id=project_id)
+                    _step_instance(instance_id, actor, lambda wf, e=event, t=turned: _receive(wf, e, t),
+                                   allowed=("running",), project_id=project_id)
                 except NotCaught:  # waits for the same message from another counterpart: not this one's
                     continue
-                delivered.append(instance_id)
+                if not turned:
+                    delivered.append(instance_id)
             if not receivers:
                 break
     version = db.session.get(registry.ModelVersion, version_id) if version_id else registry.require_latest_version()

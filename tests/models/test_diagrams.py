@@ -57,7 +57,7 @@ def parser():
 
 
 @pytest.mark.parametrize("pid", ["lifecycle", "stage_plan", "stage_declare", "expert_review", "establishment",
-                                 "stage_implement", "acceptance", "stage_operation", "progress_report",
+                                 "stage_implement", "acceptance", "final_acceptance", "stage_operation", "progress_report",
                                  "fund_request", "inspection"])
 def test_spiff_parses(parser, pid):
     assert parser.get_spec(pid) is not None
@@ -66,6 +66,7 @@ def test_spiff_parses(parser, pid):
 
 def test_lifecycle_calls_acceptance(parser):
     assert "acceptance" in parser.get_subprocess_specs("lifecycle")
+    assert "final_acceptance" in parser.get_subprocess_specs("acceptance")  # 竣工验收 with its expert panel
 
 
 ROUTE_CASES = [

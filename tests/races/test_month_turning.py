@@ -1,8 +1,10 @@
-"""建设完成 reported while the month turns (issue 14): no month may open after the stop, in either order.
+"""建设完成 reported while the month turns: the project goes to 验收 once and the months go on, one each.
 
 A late 进度表 of January reports 建设完成 at 10:00 on 1 March, the very moment the scheduler opens
 March from February's instance. One side is held inside its step so the other runs meanwhile: the
 scheduler (February opening March) first, then the report; and the report first, then the scheduler.
+建设完成 no longer stops the 进度表 (they go on until 竣工验收 passes: test_stop_at_final_acceptance.py races
+that stop against the month turning), so here March opens exactly once and the lifecycle hears 建设完成.
 """
 import threading
 import time
@@ -11,7 +13,7 @@ import pytest
 import time_machine
 
 from engine import runtime, timers
-from engine.models import Instance, TaskIndex
+from engine.models import TaskIndex
 from tests.scenarios.driver import Project, actor, example, instant
 from tests.scenarios.test_monthly_reports import by_month, under_construction
 
@@ -26,7 +28,7 @@ def _report_data(task, month):
 
 
 @pytest.mark.parametrize("first", ["scheduler", "report"])
-def test_no_month_opens_after_construction_complete(app, real_model, monkeypatch, first):
+def test_construction_complete_while_the_month_turns(app, real_model, monkeypatch, first):
     from engine.db import db
 
     p = Project(build_year=2024, at="2023-03-02")
@@ -79,17 +81,18 @@ def test_no_month_opens_after_construction_complete(app, real_model, monkeypatch
         monkeypatch.undo()
         with app.app_context():
             timers.run_due(instant("2024-03-01T10:00"))  # whatever the scheduler skipped, a later sweep fires
-            timers.run_due(instant("2024-04-02T10:00"))  # and no month opens later either
 
     assert not errors, errors
     db.session.expire_all()
-    assert "construction_complete" not in (p.instance.waiting_messages or [])
-    running = db.session.query(Instance).filter_by(project_id=p.id, process_id="progress_report",
-                                                   status="running").all()
-    assert running == [], [by_month_name(p, r) for r in running]
+    row = p.instance
+    assert row.stage == "验收" and "construction_complete" not in (row.waiting_messages or [])
+    assert p.open().count("task_initial_acceptance") == 1
+    instances = p.instances("progress_report")
+    assert sorted(by_month_name(p, r) for r in instances) == ["2024-01", "2024-02", "2024-03"]  # March once
+    running = sorted(by_month_name(p, r) for r in instances if r.status == "running")
+    assert running == ["2024-02", "2024-03"]  # February unreported, March just opened: both until 竣工验收
     assert db.session.query(TaskIndex).filter_by(project_id=p.id, bpmn_id="task_progress_report",
-                                                 state="ready").count() == 0
-    assert sorted(by_month(p)) in (["2024-01", "2024-02"], ["2024-01", "2024-02", "2024-03"])
+                                                 state="ready").count() == 2
 
 
 def by_month_name(p, row):

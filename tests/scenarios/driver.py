@@ -456,12 +456,24 @@ def side_reports(p, year=None):
     p.complete("task_third_party_test", "sgj", test_unit=UNITS["第三方测评"][0])
 
 
+def pay(p, amount, at, paid_before=0, contract_amount=460):
+    """A 资金拨付 of `amount` 万元, requested by the department and approved by 市数管局 on `at`: the 进度表's
+    累计支付 is the sum of these approvals (x-value-from "paid_total"), never typed."""
+    p.send("fund_request", {"project_name": p.name, "contract_amount_wan": contract_amount,
+                            "paid_total_wan": paid_before})
+    p.complete("task_fund_request", "dept", at=at, request_date=at, request_amount_wan=amount,
+               contract_amount_wan=contract_amount)
+    p.complete("task_fund_approval", "sgj", at=at, approval_date=at, request_amount_wan=amount,
+               approved_amount_wan=amount, contract_amount_wan=contract_amount, paid_total_wan=paid_before)
+
+
 def report(p, month, *, at, percent, last_percent, complete=False, contract_amount=460, paid=0, last_paid=0,
            instance_id=None):
     """One month's 进度表 (the ready progress_report task, of `instance_id` when several months are open).
 
-    `last_percent` and `last_paid` (上月累计支付) are read-only on the form: the engine puts back the workflow's
-    figures, so what is sent here does not count. `paid` is this month's payment.
+    `last_percent`, `last_paid` (上月累计支付), 本月支付 and 累计支付 are read-only on the form: the engine puts
+    back the workflow's figures and the approved payments' sum (see `pay`), so what is sent here for them
+    does not count.
     """
     day = f"{month}-05"
     p.complete("task_progress_report", "dept", at=at, instance_id=instance_id, report_month=month,
@@ -479,18 +491,38 @@ def accept(p, *, initial="2026-09-01", applied="2026-09-25", accepted="2026-10-2
     finish_acceptance(p, accepted)
 
 
-def joint_acceptance(p, at):
-    """市财政局 and 市公管局 give their 竣工验收 opinions beside 市数管局's."""
+def expert_pool(names=("expert1", "expert2", "expert3")):
+    """The experts of group `expert` the 竣工验收 panel is picked from (x-options "experts" reads the users)."""
+    from engine.db import db
+    from webapp.accounts.models import User
+
+    with runtime.unit_of_work():
+        for name in names:
+            if db.session.execute(db.select(User).filter_by(username=name)).scalar() is None:
+                user = User(username=name, display_name=f"专家{name[-1]}", password_hash="!", specialty="软件工程")
+                db.session.add(user)
+                db.session.flush()
+                user.set_groups(["expert"])
+
+
+def joint_acceptance(p, at, passed=True):
+    """竣工验收 by 市数管局 with 市财政局 and 市公管局: 数管局 picks a panel of three experts; each expert,
+    财政局 and 公管局 give their opinions in parallel (then 数管局's 竣工验收 is the one open step)."""
+    expert_pool()
+    p.complete("task_acceptance_panel_select", "sgj", at=at, acceptance_experts=["expert1", "expert2", "expert3"])
     p.complete("task_final_acceptance_czj", "czj", at=at)
     p.complete("task_final_acceptance_ggj", "ggj", at=at)
+    for who in PANEL:
+        p.complete("task_acceptance_expert_opinion", who, at=at, mine=True, recommend_pass=passed,
+                   opinion="同意通过验收" if passed else "功能未完成，需整改后重新验收")
 
 
 def finish_acceptance(p, accepted):
     joint_acceptance(p, accepted)
     p.complete("task_final_acceptance", "sgj", at=accepted, final_acceptance_date=accepted)
     year = int(accepted[:4])
-    p.complete("task_audit", "sjj", at=f"{year}-11-20", contract_amount_wan=460, audited_amount_wan=455)
-    p.complete("task_settlement", "dept", at=f"{year}-11-25", audited_amount_wan=455, settlement_amount_wan=455)
+    p.complete("task_settlement", "dept", at=f"{year}-11-20", settlement_amount_wan=455)
+    p.complete("task_audit", "sjj", at=f"{year}-11-25", contract_amount_wan=460, audited_amount_wan=455)
     p.complete("task_asset_registration", "sgj", at=f"{year}-12-01", settlement_amount_wan=455,
                registration_date=f"{year}-12-01", assets=[
                    {"name": "警务数据共享平台软件", "category": "软件", "quantity": 1, "amount_wan": 415,

@@ -28,9 +28,12 @@ IMPLEMENTATION = [("task_kickoff", DEPT), ("task_procurement", "sgj"), ("task_pr
                   ("task_contract_dept", DEPT), ("task_contract_ggj", "ggj")]
 SIDE = [("task_supervision", "sgj"), ("task_mlps_filing", "sgj"), ("task_mlps_test", "sgj"),
         ("task_third_party_test", "sgj")]
-ACCEPTANCE = [("task_initial_acceptance", DEPT), ("task_final_application", DEPT), ("task_final_acceptance_czj", "czj"),
-              ("task_final_acceptance_ggj", "ggj"), ("task_final_acceptance", "sgj"),
-              ("task_audit", "sjj"), ("task_settlement", DEPT), ("task_asset_registration", "sgj")]
+FINAL_ACCEPTANCE = [("task_acceptance_panel_select", "sgj"), ("task_final_acceptance_czj", "czj"),
+                    ("task_final_acceptance_ggj", "ggj"), ("task_acceptance_expert_opinion", "user:expert1"),
+                    ("task_acceptance_expert_opinion", "user:expert2"),
+                    ("task_acceptance_expert_opinion", "user:expert3"), ("task_final_acceptance", "sgj")]
+ACCEPTANCE = ([("task_initial_acceptance", DEPT), ("task_final_application", DEPT)] + FINAL_ACCEPTANCE
+              + [("task_settlement", DEPT), ("task_audit", "sjj"), ("task_asset_registration", "sgj")])
 LANES = {DEPT: "项目建设主管部门", "sgj": "市数管局", "fgw": "市发改委", "czj": "市财政局", "ggj": "市公管局",
          "sjj": "市审计局", "szf": "市政府", "expert": "专家", "user:expert1": "专家", "user:expert2": "专家",
          "user:expert3": "专家"}
@@ -93,9 +96,21 @@ def test_1_equipment_purchase_500_unified_to_the_end(real_model):
     assert len(p.instances("progress_report")) == 1
     assert due(p, "task_progress_report") == day_end("2026-03-20")
     construct(p)
-    assert [i.status for i in p.instances("progress_report")] == ["completed", "completed"]
+    # 建设完成 moved the project to 验收; the month that said so still waits for the next 1st (进度表 until 竣工验收)
+    assert [i.status for i in p.instances("progress_report")] == ["completed", "running"]
     assert p.instance.stage == "验收"
-    accept(p)
+    for month in ("2026-05", "2026-06", "2026-07", "2026-08", "2026-09"):
+        p.fire(month + "-01")
+        report(p, month, at=month + "-10", percent=100, last_percent=100, complete=True)
+    p.complete("task_initial_acceptance", "dept", at="2026-09-11", initial_acceptance_date="2026-09-11")
+    p.complete("task_final_application", "dept", at="2026-09-25", application_date="2026-09-25",
+               initial_acceptance_date="2026-09-11")
+    p.fire("2026-10-01")
+    report(p, "2026-10", at="2026-10-10", percent=100, last_percent=100, complete=True)
+    finish_acceptance(p, "2026-10-20")
+    # 竣工验收 passed on 10-20: October's instance, waiting for 11-01, ended; no month opens after it
+    assert {i.status for i in p.instances("progress_report")} == {"completed"}
+    assert len(p.instances("progress_report")) == 8
     assert p.instance.stage == "运维"
     p.complete("task_ops_management", "dept", at="2027-01-05")
     assert p.open() == []
@@ -105,7 +120,9 @@ def test_1_equipment_purchase_500_unified_to_the_end(real_model):
     p.send("system_retire", {"reason": "业务并入省级平台", "retired_on": "2029-03-01"})
 
     assert walked(p) == (PREPARATION + DECLARATION + REVIEW + UNIFIED + IMPLEMENTATION + SIDE
-                         + [("task_progress_report", DEPT)] * 2 + ACCEPTANCE + OPERATION)
+                         + [("task_progress_report", DEPT)] * 7 + ACCEPTANCE[:2] + [("task_progress_report", DEPT)]
+                         + ACCEPTANCE[2:] + OPERATION)
+    assert len(p.instances("progress_report")) == 8  # none opened after 竣工验收 (2026-11 … 2029)
     row = p.instance
     assert (row.status, row.stage) == ("completed", "已结束")
     assert p.reached("end_lifecycle")
@@ -289,20 +306,30 @@ def test_5b_on_time_declaration_waits_for_the_window_and_may_be_reopened(real_mo
 
 # ---------------------------------------------------------------------- 7
 
+def monthly(p, *months, day="10"):
+    """After 建设完成 the 进度表 go on: each month opens on the 1st and is reported (still 建设完成) by `day`."""
+    for month in months:
+        p.fire(month + "-01")
+        report(p, month, at=f"{month}-{day}", percent=100, last_percent=100, complete=True)
+
+
 def test_7_acceptance_initial_fails_application_late_final_fails_then_passes(real_model):
     p = Project(build_year=2026, at="2025-03-02")
     build(p)
     construct(p)
+    monthly(p, "2026-05", "2026-06", "2026-07", "2026-08")
     p.complete("task_initial_acceptance", "dept", at="2026-08-20", initial_acceptance_date="2026-08-20",
                initial_acceptance_passed=False, issues="统一身份认证未对接")
     p.complete("task_initial_rectification", "dept", at="2026-08-28", rectification_date="2026-08-28")
+    p.fire("2026-09-01")
     p.complete("task_initial_acceptance", "dept", at="2026-09-01", initial_acceptance_date="2026-09-01")
+    report(p, "2026-09", at="2026-09-10", percent=100, last_percent=100, complete=True)
     # one month after 09-01 is 10-01, 国庆: the deadline moves to the next working day, 10-08
     application = p.task("task_final_application")
     assert application.due_at == day_end("2026-10-08")
     assert p.fire("2026-09-22") == 0
     p.fire("2026-09-23")  # 5 working days before 10-08 (国庆 and the weekend do not count)
-    p.fire("2026-10-08")  # the last day
+    p.fire("2026-10-08")  # the last day (October's 进度表 opened on 10-01)
     assert [n.task_bpmn_id for n in p.notes(kind="reminder")] == ["script_application_remind_5wd",
                                                                   "script_application_remind_1d"]
     assert not p.notes(kind="supervise")
@@ -312,33 +339,40 @@ def test_7_acceptance_initial_fails_application_late_final_fails_then_passes(rea
     [overdue] = p.notes(kind="overdue")
     assert overdue.group_code == DEPT
     assert p.task("task_final_application").overdue
+    report(p, "2026-10", at="2026-10-12", percent=100, last_percent=100, complete=True)
     p.complete("task_final_application", "dept", at="2026-10-12", application_date="2026-10-12",
                initial_acceptance_date="2026-09-01")
-    # 竣工验收: 市数管局 with 市财政局 and 市公管局, each on a step of their own (refused to the others)
-    assert sorted((t.bpmn_id, t.group_code) for t in p.open_tasks()) == [
-        ("task_final_acceptance", "sgj"), ("task_final_acceptance_czj", "czj"), ("task_final_acceptance_ggj", "ggj")]
-    with p._travel(), pytest.raises(Forbidden):
-        runtime.complete_task(p.task("task_final_acceptance_czj").id, {"agree": True, "opinion": "同意"}, actor("ggj"))
+    # 竣工验收: 市数管局 first picks the panel, then experts, 市财政局 and 市公管局 in parallel (test_acceptance_panel)
+    assert p.open() == ["task_acceptance_panel_select"]
     joint_acceptance(p, "2026-10-20")
     p.complete("task_final_acceptance", "sgj", at="2026-10-20", final_acceptance_date="2026-10-20",
                final_acceptance_passed=False, rectification_opinion="性能测试未达标")
+    assert len([r for r in p.instances("progress_report") if r.status == "running"]) == 1  # not passed: 进度表 go on
+    p.fire("2026-11-01")
     p.complete("task_final_rectification", "dept", at="2026-11-02", rectification_date="2026-11-02")
+    report(p, "2026-11", at="2026-11-05", percent=100, last_percent=100, complete=True)
     # re-application: one month from the rectification
     assert due(p, "task_final_application") == day_end("2026-12-02")
     p.complete("task_final_application", "dept", at="2026-11-10", application_date="2026-11-10",
                initial_acceptance_date="2026-09-01")
     finish_acceptance(p, "2026-11-16")
 
-    assert [t for t, _ in walked(p)][-15:] == [
+    steps = [t for t, _ in walked(p) if t not in ("task_progress_report", "task_acceptance_expert_opinion")]
+    assert steps[-17:] == [
         "task_initial_acceptance", "task_initial_rectification", "task_initial_acceptance",
-        "task_final_application", "task_final_acceptance_czj", "task_final_acceptance_ggj", "task_final_acceptance",
-        "task_final_rectification", "task_final_application", "task_final_acceptance_czj",
-        "task_final_acceptance_ggj", "task_final_acceptance", "task_audit", "task_settlement",
-        "task_asset_registration"]
+        "task_final_application", "task_acceptance_panel_select", "task_final_acceptance_czj",
+        "task_final_acceptance_ggj", "task_final_acceptance", "task_final_rectification", "task_final_application",
+        "task_acceptance_panel_select", "task_final_acceptance_czj", "task_final_acceptance_ggj",
+        "task_final_acceptance", "task_settlement", "task_audit", "task_asset_registration"]
     assert [s.data["final_acceptance_passed"] for s in p.submissions("final-acceptance.schema.json")] == [False, True]
     assert len(p.notes(kind="supervise")) == 1  # the on-time re-application raised none
     assert p.instance.stage == "运维"
     assert p.open() == ["task_ops_management"]
+    # 进度表 from 2026-03 to 2026-11, the month 竣工验收 passed; none after
+    p.fire("2026-12-02")
+    assert sorted(p.variables(r.id)["report_month"] for r in p.instances("progress_report")) == [
+        f"2026-{m:02d}" for m in range(3, 12)]
+    assert {r.status for r in p.instances("progress_report")} == {"completed"}
 
 
 # ---------------------------------------------------------------------- 8

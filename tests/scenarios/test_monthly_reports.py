@@ -1,5 +1,6 @@
 """Scenario 6: 36 monthly 进度表, each its own progress_report instance, two of them late; and months never
-reported, which stop neither the later months nor their 督办, until 建设完成 ends every open month.
+reported, which stop neither the later months nor their 督办. 建设完成 moves the project to 验收 but the 进度表
+go on every month (notice 三(三): 自项目启动实施起至项目验收止) until 竣工验收 passes, which ends every open month.
 
 Built in 2024 so that all 36 months (2024-01 … 2026-12) lie in the years the official holiday calendar
 covers: the deadlines move off weekends and holidays, and stay on a Sunday that is a 调休 working day.
@@ -9,8 +10,8 @@ from datetime import date, timedelta
 
 from engine import runtime, workcalendar
 
-from .driver import (Project, contract, day_end, declare, establish, plan, precheck, report, review,
-                     side_reports, utc_naive)
+from .driver import (Project, contract, day_end, declare, establish, joint_acceptance, pay, plan, precheck,
+                     report, review, side_reports, utc_naive)
 
 DEPT = "dept:gaj"
 LATE = {"2024-10", "2026-02"}  # 20th a Sunday → due Monday 21st; 20th in 春节 → due 02-24
@@ -46,6 +47,14 @@ def by_month(p):
 
 def running(p):
     return sorted(m for m, r in by_month(p).items() if r.status == "running")
+
+
+def pass_final_acceptance(p, initial, applied, panel, accepted):
+    """初验, 竣工验收申请, the panel and 市数管局's passing 竣工验收 (which stops the 进度表)."""
+    p.complete("task_initial_acceptance", "dept", at=initial, initial_acceptance_date=initial)
+    p.complete("task_final_application", "dept", at=applied, application_date=applied, initial_acceptance_date=initial)
+    joint_acceptance(p, panel)
+    p.complete("task_final_acceptance", "sgj", at=accepted, final_acceptance_date=accepted)
 
 
 def test_6_thirty_six_monthly_reports_two_late_then_acceptance(real_model):
@@ -88,7 +97,8 @@ def test_6_thirty_six_monthly_reports_two_late_then_acceptance(real_model):
     assert dues["2025-05"] == day_end("2025-05-20")
 
     reports = p.instances("progress_report")
-    assert len(reports) == 36 and {r.status for r in reports} == {"completed"}
+    assert len(reports) == 36 and {r.status for r in reports[:35]} == {"completed"}
+    assert reports[35].status == "running"  # the 36th said 建设完成 and waits for 2027-01
     by_instance = {r.id: p.variables(r.id)["report_month"] for r in reports}
     assert sorted(by_instance.values()) == all_months
     # two reminders for every month, to the department
@@ -115,16 +125,28 @@ def test_6_thirty_six_monthly_reports_two_late_then_acceptance(real_model):
     assert p.open() == ["task_initial_acceptance"]
     assert p.variables()["construction_result"]["completion_month"] == "2026-12"
     assert p.variables()["construction_complete"] is True
-    p.fire("2027-01-01")  # the month that said 建设完成 opens no other
-    assert len(p.instances("progress_report")) == 36
+    # 2027-01 and 2027-02 still open while 验收 runs: 进度表 until 竣工验收 passes
+    p.fire("2027-01-01")
+    assert running(p) == ["2027-01"]
+    assert p.task("task_progress_report").due_at == day_end(workcalendar.report_deadline("2027-01"))
+    report(p, "2027-01", at="2027-01-15", percent=100, last_percent=100, complete=True)
+    p.fire("2027-02-01")
+    assert running(p) == ["2027-02"]
+    pass_final_acceptance(p, "2027-02-02", "2027-02-03", "2027-02-05", "2027-02-10")
+    assert running(p) == []  # February, not yet reported, ended with 竣工验收
+    p.fire("2027-03-01")
+    p.fire("2027-04-01")
+    assert len(p.instances("progress_report")) == 38
+    assert sorted(p.open()) == ["task_audit", "task_settlement"]
 
 
 def test_6b_unreported_months_do_not_stop_later_months_until_construction_is_complete(real_model):
     p = Project(build_year=2024, at="2023-03-02")
     under_construction(p)
 
-    # 2024-01 is reported on time, with a payment: 2024-02 starts from its figures
-    report(p, "2024-01", at="2024-01-19", percent=10, last_percent=0, paid=50)
+    # 2024-01 is reported on time, after a payment of 50: 2024-02 starts from its figures
+    pay(p, 50, at="2024-01-15")
+    report(p, "2024-01", at="2024-01-19", percent=10, last_percent=0, paid=999)  # typed payments do not count
     p.fire("2024-02-01")
     assert running(p) == ["2024-02"]
     assert {k: p.variables(by_month(p)["2024-02"].id)[k] for k in ("last_progress_percent",
@@ -152,44 +174,63 @@ def test_6b_unreported_months_do_not_stop_later_months_until_construction_is_com
     # an unreported month hands on what it started with: 2024-01's figures
     assert p.variables(by_month(p)["2024-04"].id)["last_cumulative_paid_wan"] == 50
 
-    # 2024-04 is reported; 2024-05 opens with its figures
+    # 2024-04 is reported after a payment of 20 (本月支付 20, 累计 70); 2024-05 opens with its figures
+    pay(p, 20, at="2024-04-15", paid_before=50)
     report(p, "2024-04", at="2024-04-19", percent=30, last_percent=10, paid=20, last_paid=50,
            instance_id=by_month(p)["2024-04"].id)
+    # 本月支付 and 累计支付 are the approved payments, whatever the browser typed (999 in January)
+    jan, apr = [sub.data for sub in p.submissions("progress-report.schema.json")]
+    assert (jan["paid_this_month_wan"], jan["cumulative_paid_wan"]) == (50, 50)
+    assert (apr["paid_this_month_wan"], apr["cumulative_paid_wan"]) == (20, 70)
     p.fire("2024-05-01")
     assert running(p) == ["2024-02", "2024-03", "2024-05"]
     assert p.variables(by_month(p)["2024-05"].id)["last_cumulative_paid_wan"] == 70
     assert by_month(p)["2024-05"].waiting_messages == ["progress_cycle_stop"]
 
-    # 2024-05 says 建设完成: the lifecycle goes to 验收 and every open month ends, the unreported ones too
+    # 2024-05 says 建设完成: the lifecycle goes to 验收; the 进度表 go on, the unreported months stay open
     report(p, "2024-05", at="2024-05-10", percent=100, last_percent=30, last_paid=70, complete=True,
            instance_id=by_month(p)["2024-05"].id)
-    assert running(p) == []
-    assert {r.status for r in p.instances("progress_report")} == {"completed"}
-    for month in ("2024-02", "2024-03"):
-        assert p.reached("end_report_stopped", by_month(p)[month].id)
+    assert running(p) == ["2024-02", "2024-03", "2024-05"]
     assert p.reached("end_construction_complete", by_month(p)["2024-05"].id)
-    assert not p.reached("throw_next_progress_cycle", by_month(p)["2024-05"].id)
-    states = {p.variables(t.instance_id)["report_month"]: t.state for t in p.tasks("task_progress_report")}
-    assert states == {"2024-01": "completed", "2024-02": "cancelled", "2024-03": "cancelled",
-                      "2024-04": "completed", "2024-05": "completed"}
     row = p.instance
     assert row.stage == "验收" and row.waiting_messages == []
-    assert p.open() == ["task_initial_acceptance"]
+    assert p.open() == ["task_initial_acceptance", "task_progress_report", "task_progress_report"]
     data = p.variables()
     assert data["construction_complete"] is True
     assert data["construction_result"]["completion_month"] == "2024-05"
 
+    # June opens with 建设完成 carried over; reporting it again does not say 建设完成 a second time
+    p.fire("2024-06-01")
+    june = by_month(p)["2024-06"]
+    assert p.variables(june.id)["construction_complete"] is True
+    assert p.variables(june.id)["last_progress_percent"] == 100
+    report(p, "2024-06", at="2024-06-05", percent=100, last_percent=100, last_paid=70, complete=True,
+           instance_id=june.id)
+    assert not p.reached("throw_construction_complete", june.id)
+
+    # 竣工验收 passes: every open month ends, the unreported ones too
+    pass_final_acceptance(p, "2024-06-10", "2024-06-12", "2024-06-14", "2024-06-15")
+    assert running(p) == []
+    assert {r.status for r in p.instances("progress_report")} == {"completed"}
+    for month in ("2024-02", "2024-03"):
+        assert p.reached("end_report_stopped", by_month(p)[month].id)
+    assert p.reached("end_cycle_stopped", june.id)
+    assert not p.reached("throw_next_progress_cycle", june.id)
+    states = {p.variables(t.instance_id)["report_month"]: t.state for t in p.tasks("task_progress_report")}
+    assert states == {"2024-01": "completed", "2024-02": "cancelled", "2024-03": "cancelled",
+                      "2024-04": "completed", "2024-05": "completed", "2024-06": "completed"}
+
     # no month opens any more, and nothing is reminded or supervised for the ended months
     notes = len(p.notes())
-    p.fire("2024-05-20")
-    p.fire("2024-06-01")
     p.fire("2024-06-21")
-    assert len(p.instances("progress_report")) == 5
+    p.fire("2024-07-01")
+    p.fire("2024-07-22")
+    assert len(p.instances("progress_report")) == 6
     assert len(p.notes()) == notes
-    assert p.open() == ["task_initial_acceptance"]
+    assert p.open() == ["task_audit", "task_settlement"]
 
 
-def test_6c_a_late_report_of_an_older_month_says_complete_and_ends_the_open_month(real_model):
+def test_6c_a_late_report_of_an_older_month_says_complete_and_the_open_month_goes_on_until_acceptance(real_model):
     p = Project(build_year=2024, at="2023-03-02")
     under_construction(p)
     p.fire("2024-01-23")  # 2024-01 (due 01-22) overdue
@@ -199,14 +240,17 @@ def test_6c_a_late_report_of_an_older_month_says_complete_and_ends_the_open_mont
     waits = {t["bpmn_id"]: t["due"] for t in runtime.waiting_timers(by_month(p)["2024-02"].id)}
     assert waits["timer_next_month"].replace(tzinfo=None) == utc_naive("2024-03-01T00:00")  # behind the event gateway
 
-    # the late 2024-01 report says 建设完成: 2024-02 ends (its report and its wait for 03-01)
+    # the late 2024-01 report says 建设完成: the project goes to 验收, 2024-02 stays open (进度表 until 竣工验收)
     report(p, "2024-01", at="2024-02-05", percent=100, last_percent=0, complete=True,
            instance_id=by_month(p)["2024-01"].id)
+    assert running(p) == ["2024-02"]
+    assert p.instance.stage == "验收" and p.variables()["construction_complete"] is True
+    # 竣工验收 passes in February: 2024-02 ends (its report and its wait for 03-01)
+    pass_final_acceptance(p, "2024-02-06", "2024-02-07", "2024-02-08", "2024-02-09")
     assert running(p) == []
     second = by_month(p)["2024-02"]
     assert second.next_timer_at is None
     assert p.reached("end_report_stopped", second.id) and p.reached("end_cycle_stopped", second.id)
-    assert p.instance.stage == "验收" and p.variables()["construction_complete"] is True
     p.fire("2024-03-01")
     assert len(p.instances("progress_report")) == 2
-    assert p.open() == ["task_initial_acceptance"]
+    assert p.open() == ["task_audit", "task_settlement"]

@@ -33,10 +33,17 @@ def unit_choices(kind, context):
 
 def paid_total(arg, context):
     """x-value-from "paid_total": 万元 paid so far on the task's project, the sum of the approved 资金拨付
-    (never typed: 累计支付 is computed from the payments)."""
+    (never typed: 累计支付 is computed from the payments). "paid_total:since_last_report": what was paid
+    since the last 进度表, i.e. that sum less the task's `last_cumulative_paid_wan` (本月支付)."""
     from .common import paid_by_project
 
-    project_id = (context or {}).get("project_id")
+    context = context or {}
+    project_id = context.get("project_id")
     if isinstance(project_id, bool) or not isinstance(project_id, int):
         return 0.0
-    return paid_by_project(project_ids=[project_id]).get(project_id, 0.0)
+    total = paid_by_project(project_ids=[project_id]).get(project_id, 0.0)
+    if arg == "since_last_report":
+        last = context.get("last_cumulative_paid_wan")
+        last = last if isinstance(last, (int, float)) and not isinstance(last, bool) else 0.0
+        return round(max(total - last, 0.0), 4)
+    return total
