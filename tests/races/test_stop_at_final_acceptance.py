@@ -15,7 +15,7 @@ import time_machine
 
 from engine import runtime, timers
 from engine.models import Instance, TaskIndex
-from tests.scenarios.driver import (Project, actor, example, expert_pool, instant, joint_acceptance, report)
+from tests.scenarios.driver import Project, actor, example, instant, joint_acceptance, report
 from tests.scenarios.test_monthly_reports import by_month, under_construction
 
 HOLD = 1.5  # seconds the first side stays inside its step, holding what it locked

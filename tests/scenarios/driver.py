@@ -491,20 +491,6 @@ def accept(p, *, initial="2026-09-01", applied="2026-09-25", accepted="2026-10-2
     finish_acceptance(p, accepted)
 
 
-def expert_pool(names=("expert1", "expert2", "expert3")):
-    """The experts of group `expert` the 竣工验收 panel is picked from (x-options "experts" reads the users)."""
-    from engine.db import db
-    from webapp.accounts.models import User
-
-    with runtime.unit_of_work():
-        for name in names:
-            if db.session.execute(db.select(User).filter_by(username=name)).scalar() is None:
-                user = User(username=name, display_name=f"专家{name[-1]}", password_hash="!", specialty="软件工程")
-                db.session.add(user)
-                db.session.flush()
-                user.set_groups(["expert"])
-
-
 def joint_acceptance(p, at, passed=True):
     """竣工验收 by 市数管局 with 市财政局 and 市公管局: 数管局 picks a panel of three experts; each expert,
     财政局 and 公管局 give their opinions in parallel (then 数管局's 竣工验收 is the one open step)."""

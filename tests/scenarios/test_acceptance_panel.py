@@ -21,7 +21,7 @@ def in_acceptance():
     p.complete("task_initial_acceptance", "dept", at="2024-01-22", initial_acceptance_date="2024-01-22")
     p.complete("task_final_application", "dept", at="2024-01-25", application_date="2024-01-25",
                initial_acceptance_date="2024-01-22")
-    expert_pool(("expert1", "expert2", "expert3", "expert4"))
+    expert_pool()
     return p
 
 
