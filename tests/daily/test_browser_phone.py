@@ -46,6 +46,12 @@ def test_phone_layout_channels_and_api_docs(demo_server, browser, app):
         page.locator("#open-tasks a").first.click()
         expect(page.locator("#task-form")).to_be_visible()
         assert _width(page) <= 390, "task form"
+        # file fields speak Chinese: a 选择文件 button over the browser's own chooser, and 未选择文件
+        chooser = page.locator("#task-form .file-field").first
+        expect(chooser.locator("label.file-button")).to_have_text("选择文件")
+        expect(chooser.locator(".file-status")).to_have_text("未选择文件")
+        box = chooser.locator("input[type=file]").bounding_box()
+        assert box is None or (box["width"] <= 1 and box["height"] <= 1), box  # "Choose Files" never shows
         _shot(page, "phone-task")
         page.goto(f"{base}/notifications")
         assert _width(page) <= 390, "notifications"

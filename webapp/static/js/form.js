@@ -34,8 +34,9 @@
     var status = field.querySelector('.file-status');
     var chosen = Array.prototype.slice.call(input.files || []);
     if (!chosen.length) { return; }
+    var names = chosen.map(function (f) { return f.name; }).join('、');
     var multi = field.classList.contains('file-multi');
-    status.textContent = '正在上传…';
+    status.textContent = '正在上传：' + names + '…';
     Promise.all(chosen.map(send)).then(function (results) {
       status.innerHTML = '';
       results.forEach(function (data) {
