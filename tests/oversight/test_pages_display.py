@@ -181,3 +181,25 @@ def test_result_page_after_a_fund_approval_says_how_the_project_goes_on(town, ap
     assert sorted(open_now) == sorted(expected)
     if not doc.xpath('//table[@id="next-steps"]'):  # the approval left nothing in its own process
         assert by_id(doc, "result-note") == "本事项已办结，项目继续处于实施阶段。"
+
+
+def test_instance_page_shows_which_rule_of_which_version_decided(town, app):
+    from engine.models import AuditEvent, Instance
+
+    users = town["users"]
+    recorded = db.session.execute(db.select(AuditEvent).filter_by(project_id=1, kind="decision")
+                                  .order_by(AuditEvent.at, AuditEvent.id)).scalars().all()
+    assert recorded, "the 立项 route of P1 is decided by a decision table"
+    lifecycle = db.session.execute(db.select(Instance.id).filter_by(project_id=1, process_id="lifecycle")).scalar()
+    doc = page(app, users["admin"], f"/admin/instances/{lifecycle}")
+    rows = doc.xpath('//div[@id="decisions"]//tbody/tr')
+    assert len(rows) == len(recorded)
+    for row, event in zip(rows, recorded):
+        p = event.payload
+        tds = [" ".join(td.text_content().split()) for td in row.xpath("./td")]
+        assert tds[2] == f"版本 {p['version_id']}"
+        assert [" ".join(x.text_content().split()) for x in row.xpath('.//div[@class="rule"]')] == \
+            [f"第 {r['row']} 条" + (f"：{r['description']}" if r["description"] else "") for r in p["rules"]]
+        assert [" ".join(x.text_content().split()) for x in row.xpath('.//div[@class="input"]')] == \
+            [f"{k} = {v}" for k, v in p["inputs"].items()]
+        assert tds[6] == f"#{event.instance_id}"

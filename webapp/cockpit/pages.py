@@ -8,7 +8,7 @@ from sqlalchemy import select
 from engine import registry
 from engine.db import db
 from engine.errors import EngineError, Forbidden
-from engine.models import Incident, Instance
+from engine.models import AuditEvent, Incident, Instance
 
 from ..core.models import Department
 from ..core.pages import int_arg, require
@@ -60,8 +60,18 @@ def instance(instance_id):
     user = signed_in()
     detail = svc.instance_detail(user, instance_id)
     return render_template("cockpit/instance.html", i=detail, may_act=svc.may_act(user), states=svc.STATES,
+                           decisions=_decisions(detail.get("project_id"), instance_id),
                            diagram_json=json.dumps({"xml": detail["diagram"], **detail["overlays"]},
                                                    ensure_ascii=False).replace("</", "<\\/"))
+
+
+def _decisions(project_id, instance_id):
+    """Which rule of which decision-table version decided (立项 route and the like), with its inputs: the
+    decisions recorded for the project (all its processes), or for this instance when it has no project."""
+    where = AuditEvent.project_id == project_id if project_id else AuditEvent.instance_id == instance_id
+    rows = db.session.execute(select(AuditEvent).where(where, AuditEvent.kind == "decision")
+                              .order_by(AuditEvent.at, AuditEvent.id)).scalars().all()
+    return [{"at": r.at, "instance_id": r.instance_id, **(r.payload or {})} for r in rows]
 
 
 def _back(instance_id=None):
