@@ -5,7 +5,8 @@ Rules, in order (documented in docs/modelling.md):
    (e.g. `department_name`, the project's department, for 申报单位).
 2. When the task's data has `period_start` and `period_end` (ISO dates), every date of the example
    (`"format": "date"` fields and lists of them) outside that window moves by whole months into it, keeping
-   its day where the month has it, then clamped into the window: meeting dates stay in the report month.
+   its day where the month has it, then clamped into the window. A task with `report_month` (`YYYY-MM`) and no
+   such window has that month as its window: a 进度表's meeting dates stay in its report month.
 3. A field whose choices come from records (`x-options`, resolved to `enum`) takes the first choice(s) when
    the example's value is not among them (as many as the example had, at least `minItems`).
 """
@@ -31,6 +32,13 @@ def _into(day, start, end):
     month += 1
     moved = date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
     return min(max(moved, start), end).isoformat()
+
+
+def _month_window(month):
+    first = _as_date(f"{month}-01") if isinstance(month, str) and len(month) == 7 else None
+    if first is None:
+        return None, None
+    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
 
 
 def _fit_dates(prop, value, start, end):
@@ -64,6 +72,8 @@ def adapt(schema, context):
     context = context or {}
     example = copy.deepcopy(examples[0])
     start, end = _as_date(context.get("period_start")), _as_date(context.get("period_end"))
+    if not (start and end):
+        start, end = _month_window(context.get("report_month"))
     for key, prop in props.items():
         if not isinstance(prop, dict) or key not in example and FROM_KEY not in prop:
             continue

@@ -17,24 +17,12 @@ from engine.models import Instance, TaskIndex
 WORKER = {"dept:gaj": "dept_gaj", "dept:jyj": "dept_jyj", "sgj": "sgj", "fgw": "fgw", "czj": "czj", "ggj": "ggj",
           "sjj": "sjj", "szf": "szf", "expert": "expert1"}
 BEIJING = timedelta(hours=8)
-# Forms whose example does not yet fit its task (values the process supplies are typed in the example): what
-# they refuse today, and the values a person would correct. When one of them passes as served, the test says
-# so and the entry must go: the list only shrinks.
-NOT_YET_FITTING = {
-    "task_progress_report": {"cumulative_paid_wan", "meeting_dates"},
-}
-
-
-def _corrected(bpmn_id, example, data, month, reports):
-    """What a person would change in a NOT_YET_FITTING example: its own month's dates and running totals;
-    the third 进度表 of a project reports 建设完成."""
-    if bpmn_id == "task_progress_report":
-        last = data.get("last_cumulative_paid_wan", 0) or 0
-        return {**example, "meeting_dates": [f"{data.get('report_month', month)}-10"], "meeting_count": 1,
-                "paid_this_month_wan": 10, "cumulative_paid_wan": last + 10,
-                "progress_percent": 100 if reports >= 2 else max(50, data.get("last_progress_percent", 0) or 0),
-                "construction_complete": reports >= 2}
-    return example
+def _decided(bpmn_id, reports):
+    """What the scenario decides over a served example (not a correction of it): the third 进度表 of a project
+    reports 建设完成."""
+    if bpmn_id == "task_progress_report" and reports >= 2:
+        return {"progress_percent": 100, "construction_complete": True}
+    return {}
 
 
 def _worker(group):
@@ -47,7 +35,6 @@ class Walk:
         self.now = start
         self.done = []  # (bpmn_id, Beijing month, project id)
         self.failed = []
-        self.unfit = set()
         self.decide = {}  # bpmn id -> values the scenario decides over the example (a rejected 整改)
         self.refused_until = {}  # (project id, bpmn id) -> the field its example is refused on, for now
         self.refused = set()
@@ -81,17 +68,12 @@ class Walk:
             assert got.status_code == 200, (task.bpmn_id, got.get_json())
             body = got.get_json()
             example = ((body.get("form_schema") or {}).get("examples") or [{}])[0]
-            example = {**example, **self.decide.get(task.bpmn_id, {})}
+            reports = sum(1 for b, _, pid in self.done if b == task.bpmn_id and pid == task.project_id)
+            example = {**example, **self.decide.get(task.bpmn_id, {}), **_decided(task.bpmn_id, reports)}
             if task.bpmn_id == "task_ops_funding_review":
                 self.funding_reviews.append((task.project_id, body["data"], body["department_record"]))
             r = self.api.as_(user).post(f"/api/tasks/{task.id}/complete", json={"data": example})
             month = (self.now.replace(tzinfo=None) + BEIJING).strftime("%Y-%m")
-            if r.status_code != 200 and task.bpmn_id in NOT_YET_FITTING and \
-                    set((r.get_json() or {}).get("fields", {})) <= NOT_YET_FITTING[task.bpmn_id]:
-                self.unfit.add(task.bpmn_id)
-                reports = sum(1 for b, _, pid in self.done if b == task.bpmn_id and pid == task.project_id)
-                fixed = _corrected(task.bpmn_id, example, body.get("data") or {}, month, reports)
-                r = self.api.as_(user).post(f"/api/tasks/{task.id}/complete", json={"data": fixed})
             expected = self.refused_until.get((task.project_id, task.bpmn_id))
             if expected and r.status_code == 422 and expected in (r.get_json() or {}).get("fields", {}):
                 self.refused.add((task.project_id, task.bpmn_id))
@@ -208,7 +190,4 @@ def test_every_task_reached_takes_its_example_as_served(api, app, real_model, ti
     assert "last_evaluation_score" not in first[0] and first[1]["department"] == "gaj"
     assert [d["last_evaluation_year"] for d, _ in later] == [2029, 2030]
     assert {p["project_id"] for p in later[-1][1]["performance"]} >= {a}
-    assert walk.unfit <= set(NOT_YET_FITTING)
-    for bid in set(NOT_YET_FITTING) - walk.unfit:
-        pytest.fail(f"{bid}: its example now fits as served — remove it from NOT_YET_FITTING")
 

@@ -31,3 +31,10 @@ def test_dates_inside_the_period_and_tasks_without_one_are_left_alone():
     example = examples.adapt(SCHEMA, context)["examples"][0]
     assert example["meeting_dates"] == ["2026-05-08", "2026-05-31"] and example["declaring_unit"] == "市公安局"
     assert examples.adapt(SCHEMA, {})["examples"][0]["signed_on"] == "2026-05-20"
+
+
+def test_a_report_month_is_the_window_of_a_task_without_one():
+    example = examples.adapt(SCHEMA, {"report_month": "2027-02"})["examples"][0]
+    assert example["meeting_dates"] == ["2027-02-08", "2027-02-28"] and example["signed_on"] == "2027-02-20"
+    # a malformed month is no window: the example stays as written
+    assert examples.adapt(SCHEMA, {"report_month": "2027-2"})["examples"][0]["signed_on"] == "2026-05-20"
