@@ -7,7 +7,10 @@ The limits are the kernel's, so they also stop loops and allocations inside C co
   SIGXCPU (its default action: end the process) stops whatever runs, Python or C;
 - the parent kills the worker at the wall-clock limit (pool.py).
 After a limit is hit the worker exits, so the next request gets a fresh one.
+Started as root, it also gives up the network (a namespace of its own, whose only loopback is down) and
+becomes `nobody` before it reads a request (`_confine`).
 """
+import ctypes
 import math
 import os
 import resource
@@ -107,6 +110,32 @@ def _rest_size():
         return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
 
 
+CLONE_NEWNET = 0x40000000
+NOBODY = 65534
+
+
+def _confine():
+    """As root: no network and the rights of nobody, so code that got past the checks reaches neither the
+    database nor a file it may not read. Not root, or a kernel that refuses: the limits, the bare environment
+    and RLIMIT_FSIZE stay the walls. Returns what was done."""
+    if os.geteuid() != 0:
+        return []
+    done = []
+    try:
+        if ctypes.CDLL(None, use_errno=True).unshare(CLONE_NEWNET) == 0:
+            done.append("network")
+    except (OSError, AttributeError):
+        pass
+    try:
+        os.setgroups([])
+        os.setgid(NOBODY)
+        os.setuid(NOBODY)
+        done.append("nobody")
+    except OSError:
+        pass
+    return done
+
+
 def main(memory_mb):
     inbound, outbound = 0, os.dup(1)
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -115,9 +144,10 @@ def main(memory_mb):
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
     workcalendar.is_workday("2025-01-01")  # load the calendar tables before measuring the resting size
+    confined = _confine()
     limit = _rest_size() + memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    wire.send(outbound, {"ready": os.getpid()})
+    wire.send(outbound, {"ready": os.getpid(), "confined": confined})
     while True:
         request = wire.receive(inbound, 64 * 1024 * 1024)
         if request is None:

@@ -236,6 +236,22 @@ def test_a_worker_holds_no_secrets_of_its_parent(monkeypatch):
         worker.close()
 
 
+def test_a_worker_started_as_root_runs_as_nobody_without_a_network():
+    import os
+
+    from engine.sandbox.pool import Worker
+
+    if os.geteuid() != 0:
+        pytest.skip("only a worker started as root gives up its rights")
+    worker = Worker(64)
+    try:
+        status = open(f"/proc/{worker.proc.pid}/status").read()
+        assert "Uid:\t65534\t65534\t65534\t65534" in status and "Gid:\t65534\t65534" in status
+        assert os.readlink(f"/proc/{worker.proc.pid}/ns/net") != os.readlink("/proc/self/ns/net")
+    finally:
+        worker.close()
+
+
 def test_the_wall_clock_stops_a_loop_the_cpu_limit_has_not_reached(db):
     """With the CPU allowance above the wall clock, the wall clock is what stops a Python loop."""
     previous = limits.configure(cpu_seconds=30, wall_seconds=1, memory_mb=128)
