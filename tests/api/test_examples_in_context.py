@@ -181,7 +181,7 @@ def test_every_task_reached_takes_its_example_as_served(api, app, real_model, ti
     done = Counter(bid for bid, _, _ in walk.done)
     months = {bid: {m for b2, m, _ in walk.done if b2 == bid} for bid in done}
     # two departments, four projects, each through 运维: two years evaluated (the third year's 经费 decided)
-    assert done["task_ops_funding"] == done["task_ops_funding_review"] == 12 and done["task_performance_evaluation"] == 8
+    assert done["task_ops_funding"] == done["task_ops_funding_finance"] == done["task_ops_funding_review"] == 12 and done["task_performance_evaluation"] == 8
     assert len(months["task_progress_report"]) >= 3 and len(months["task_ops_funding"]) >= 3
     # no 预审 before 7月1日 of its round, none after 9月30日
     assert all(m[5:] in ("07", "08", "09") for m in months["task_precheck"]), months["task_precheck"]

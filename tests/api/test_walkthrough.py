@@ -134,7 +134,8 @@ def test_one_project_from_creation_to_operations(api, app, lifecycle):
     assert detail["retirement"]["reason"] == "业务并入省级平台"
     for step in ("task_declaration", "task_expert_review", "task_establishment_approval", "task_contract",
                  "task_progress_report", "task_initial_acceptance", "task_final_acceptance", "task_audit",
-                 "task_ops_management", "task_ops_funding", "task_ops_funding_review", "task_performance_evaluation"):
+                 "task_ops_management", "task_ops_funding", "task_ops_funding_finance", "task_ops_funding_review",
+                 "task_performance_evaluation"):
         assert step in done, step
     assert done.count("task_ops_funding") == 2
     # the other department never saw any of it

@@ -518,7 +518,7 @@ def finish_acceptance(p, accepted):
 
 
 def operate(p, warranty_end, years=2, *, amount=60, cut_in_year=None):
-    """运维 from the free warranty's end: each year 申请运维经费 and its 审核 (cut in `cut_in_year`), then on
+    """运维 from the free warranty's end: each year 申请运维经费, 市财政局's opinion and the 审核 (cut in `cut_in_year`), then on
     12月1日 that year's 绩效评估; `years` funded years, the last one waiting for its evaluation."""
     p.fire(warranty_end)
     year = int(warranty_end[:4])
@@ -528,6 +528,7 @@ def operate(p, warranty_end, years=2, *, amount=60, cut_in_year=None):
             p.complete("task_performance_evaluation", "sgj", at=f"{year}-12-10", evaluation_date=f"{year}-12-10")
             year += 1
         p.complete("task_ops_funding", "dept", ops_amount_wan=amount)
+        p.complete("task_ops_funding_finance", "czj", finance_opinion="同意按申请金额安排")
         cut = year == cut_in_year
         p.complete("task_ops_funding_review", "sgj", ops_funding_decision="核减" if cut else "同意",
                    ops_approved_wan=amount - 10 if cut else amount, review_opinion="绩效一般，核减" if cut else "")

@@ -37,8 +37,9 @@ ACCEPTANCE = ([("task_initial_acceptance", DEPT), ("task_final_application", DEP
 LANES = {DEPT: "项目建设主管部门", "sgj": "市数管局", "fgw": "市发改委", "czj": "市财政局", "ggj": "市公管局",
          "sjj": "市审计局", "szf": "市政府", "expert": "专家", "user:expert1": "专家", "user:expert2": "专家",
          "user:expert3": "专家"}
-OPERATION = [("task_ops_management", DEPT), ("task_ops_funding", DEPT), ("task_ops_funding_review", "sgj"),
-             ("task_performance_evaluation", "sgj"), ("task_ops_funding", DEPT), ("task_ops_funding_review", "sgj")]
+OPERATION = [("task_ops_management", DEPT), ("task_ops_funding", DEPT), ("task_ops_funding_finance", "czj"),
+             ("task_ops_funding_review", "sgj"), ("task_performance_evaluation", "sgj"), ("task_ops_funding", DEPT),
+             ("task_ops_funding_finance", "czj"), ("task_ops_funding_review", "sgj")]
 
 
 def walked(p):
@@ -395,6 +396,10 @@ def test_8_operation_runs_year_after_year_until_the_department_retires_the_syste
     # the year is the workflow's: what a client sends for the read-only 经费年度 does not count
     p.complete("task_ops_funding", "dept", at="2028-09-05", request_year=2035, ops_amount_wan=60)
     assert p.submissions("ops-funding.schema.json")[-1].data["request_year"] == 2028
+    # 市财政局 gives its own opinion first (a joint duty, not a field typed by 市数管局)
+    finance = p.task("task_ops_funding_finance")
+    assert finance.group_code == "czj"
+    p.complete("task_ops_funding_finance", "czj", at="2028-09-10", finance_opinion="资金可在年度预算内安排")
     review = p.task("task_ops_funding_review")
     assert review.group_code == "sgj"
     # the first 运维 year has no 绩效 yet: the review shows none, and a cut needs a reason
@@ -402,7 +407,9 @@ def test_8_operation_runs_year_after_year_until_the_department_retires_the_syste
     errors = p.submit_invalid("task_ops_funding_review", "sgj", ops_amount_wan=60, ops_funding_decision="核减",
                               ops_approved_wan=50, review_opinion="")
     assert "review_opinion" in errors
-    p.complete("task_ops_funding_review", "sgj", at="2028-09-20", ops_approved_wan=60)
+    # the 市财政局 opinion on the review is the one given, whatever the client sends
+    p.complete("task_ops_funding_review", "sgj", at="2028-09-20", ops_approved_wan=60, finance_opinion="伪造意见")
+    assert p.submissions("ops-funding-review.schema.json")[-1].data["finance_opinion"] == "资金可在年度预算内安排"
     # nothing until 12月1日, when the year's 绩效评估 opens, due 12月31日
     assert p.open() == [] and p.instance.next_timer_at.isoformat() == "2028-11-30T16:00:00"
     assert "system_retire" in p.instance.waiting_messages
@@ -414,6 +421,7 @@ def test_8_operation_runs_year_after_year_until_the_department_retires_the_syste
     assert p.open() == ["task_ops_funding"]
     assert "system_retire" not in p.instance.waiting_messages  # not while a yearly step is open
     p.complete("task_ops_funding", "dept", at="2028-12-20", ops_amount_wan=70)
+    p.complete("task_ops_funding_finance", "czj", at="2028-12-25", finance_opinion="建议参考绩效核减")
     data = p.variables()
     assert (data["request_year"], data["last_evaluation_year"], data["last_evaluation_grade"]) == (2029, 2028, "良")
     assert data["last_evaluation_score"] == 87.15
@@ -427,8 +435,8 @@ def test_8_operation_runs_year_after_year_until_the_department_retires_the_syste
     assert (row.status, row.stage) == ("completed", "已结束")
     assert row.ended_at is not None and row.next_timer_at is None
     assert p.reached("end_operation") and p.reached("end_lifecycle")
-    assert [t for t, _ in walked(p)][-6:] == ["task_ops_management", "task_ops_funding", "task_ops_funding_review",
-                                              "task_performance_evaluation", "task_ops_funding",
-                                              "task_ops_funding_review"]
+    assert [t for t, _ in walked(p)][-8:] == ["task_ops_management", "task_ops_funding", "task_ops_funding_finance",
+                                              "task_ops_funding_review", "task_performance_evaluation",
+                                              "task_ops_funding", "task_ops_funding_finance", "task_ops_funding_review"]
     # the civil-code month: 2026-08-31 + 6 months would be 2027-02-28
     assert workcalendar.add_months("2026-08-31", 6) == "2027-02-28"
