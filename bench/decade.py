@@ -194,21 +194,75 @@ def _fix_sequences():
         conn.exec_driver_sql("VACUUM ANALYZE")
 
 
-def _measure(client, tokens, project_id, runs):
+def _measure(client, tokens, project_id, runs, warmup):
+    """{page: [seconds]} of `runs` calls of each page after `warmup` calls that are not kept."""
     today = clock.today()
     out = {}
     for label, who, path in PAGES:
         url = path.format(project=project_id, month=today.strftime("%Y-%m"), year=today.year)
         headers = {"Authorization": f"Bearer {tokens[who]}"}
         samples = []
-        for i in range(runs + 2):
+        for i in range(warmup + runs):
             t0 = time.perf_counter()
             r = client.get(url, headers=headers)
-            if i >= 2:  # two warm-up calls
+            if i >= warmup:
                 samples.append(time.perf_counter() - t0)
             assert r.status_code == 200, (url, r.status_code, r.get_data(as_text=True)[:300])
-        out[label] = statistics.median(samples)
+        out[label] = samples
     return out
+
+
+def _copy_database(app):
+    """A second database holding what the app's database holds now; returns its URL (dropped by `_drop`)."""
+    import os
+    import sqlite3
+
+    url = os.environ["DATABASE_URL"]
+    db.session.remove()
+    db.engine.dispose()  # PostgreSQL copies a template only while nobody is connected to it
+    if url.startswith("sqlite:///"):
+        source = url[len("sqlite:///"):]
+        target = source.replace(".sqlite3", "-copy.sqlite3")
+        with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+            src.backup(dst)
+        return f"sqlite:///{target}"
+    base, name = url.rsplit("/", 1)
+    with _admin(url).connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}_copy TEMPLATE {name}"))
+    return f"{base}/{name}_copy"
+
+
+def _admin(url):
+    """A connection to the server's maintenance database: neither copy nor drop may be connected to its subject."""
+    from sqlalchemy import create_engine
+
+    url = url.rsplit("/", 1)[0] + "/postgres"
+    return create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+
+
+def _drop(url):
+    import os
+
+    if url.startswith("sqlite:///"):
+        os.remove(url[len("sqlite:///"):])
+        return
+    name = url.rsplit("/", 1)[1]
+    with _admin(url).connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+def _app_on(url):
+    """A second app of the same code on the database at `url`."""
+    import os
+
+    from webapp import create_app
+
+    kept = os.environ["DATABASE_URL"]
+    os.environ["DATABASE_URL"] = url
+    try:
+        return create_app({"TESTING": True})
+    finally:
+        os.environ["DATABASE_URL"] = kept
 
 
 def database_bytes():
@@ -218,10 +272,13 @@ def database_bytes():
 
 
 def scenario_decade(app, quick):
+    """One year against `years` years, each in a database of its own (a copy of the one-year database that
+    then gets the other years), the two measured in alternating blocks (A B A B …), each block warmed up."""
     from webapp.accounts.models import User
     from webapp.accounts.services import issue_token
     from webapp.core.models import Department, Project
 
+    from .baselines import compare_unpaired, spread_ms
     from .http import _seed
 
     _seed(app)
@@ -230,34 +287,51 @@ def scenario_decade(app, quick):
     years = 3 if quick else 10
     tokens = {who: issue_token(db.session.execute(select(User).filter_by(username=name)).scalar_one())[0]
               for who, name in (("dept", "dept_gaj"), ("sgj", "sgj"), ("admin", "admin"))}
-    client = app.test_client()
-    runs = 5 if quick else 15
+    db.session.commit()
+    runs, blocks = (5, 2) if quick else (10, 3)
     gen.year(gen.this_year)
     gen.bulletins([gen.this_year])
     _fix_sequences()
     project_id = db.session.execute(select(Project.id).where(Project.build_year == gen.this_year,
                                                              Project.department_code == "gaj")).scalars().first()
-    db.session.remove()
-    one = _measure(client, tokens, project_id, runs)
     size_one = database_bytes()
-    t0 = time.perf_counter()
-    for year in range(gen.this_year - years + 1, gen.this_year):
-        gen.year(year)
-    gen.bulletins(range(gen.this_year - years + 1, gen.this_year))
-    _fix_sequences()
-    generated = time.perf_counter() - t0
-    db.session.remove()
-    ten = _measure(client, tokens, project_id, runs)
-    size_ten = database_bytes()
-    projects = db.session.execute(select(func.count()).select_from(Project)).scalar()
+    copy_url = _copy_database(app)  # the tokens and the project are in both
+    many = _app_on(copy_url)
+    try:
+        with many.app_context():
+            t0 = time.perf_counter()
+            for year in range(gen.this_year - years + 1, gen.this_year):
+                gen.year(year)
+            gen.bulletins(range(gen.this_year - years + 1, gen.this_year))
+            _fix_sequences()
+            generated = time.perf_counter() - t0
+            size_many = database_bytes()
+            projects = db.session.execute(select(func.count()).select_from(Project)).scalar()
+            db.session.remove()
+        samples = {1: {label: [] for label, _, _ in PAGES}, years: {label: [] for label, _, _ in PAGES}}
+        for _ in range(blocks):
+            for size, target in ((1, app), (years, many)):
+                with target.app_context():
+                    got = _measure(target.test_client(), tokens, project_id, runs, warmup=2)
+                    db.session.remove()
+                for label, values in got.items():
+                    samples[size][label].extend(values)
+    finally:
+        with many.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        _drop(copy_url)
     rows = []
     for label, _, _ in PAGES:
-        ratio = ten[label] / one[label]
-        rows.append(row(f"decade_{label}", f"{years} 年数据对比 1 年：{label}", f"{ten[label] * 1000:.1f} ms",
-                        f"{one[label] * 1000:.1f} ms", ratio, "≤ 2×", ratio <= 2, None,
-                        ten_s=ten[label], one_s=one[label]))
-    rows.append(row("decade_size", f"{years} 年数据：每个项目占用的数据库空间", f"{size_ten / projects / 1024:.0f} KiB",
+        ten, one = samples[years][label], samples[1][label]
+        c = compare_unpaired(ten, one)
+        rows.append(row(f"decade_{label}", f"{years} 年数据对比 1 年：{label}", f"{statistics.median(ten) * 1000:.1f} ms",
+                        f"{statistics.median(one) * 1000:.1f} ms", c["ratio_p50"], "≤ 2×", c["ratio_p50"] <= 2,
+                        f"两个库轮流成块测量（{blocks} 轮，各块先预热）；{years} 年 {spread_ms(ten)}，1 年 {spread_ms(one)}",
+                        spread=f"{c['ratio_low']:.2f}–{c['ratio_high']:.2f}×", ten_s=statistics.median(ten),
+                        one_s=statistics.median(one)))
+    rows.append(row("decade_size", f"{years} 年数据：每个项目占用的数据库空间", f"{size_many / projects / 1024:.0f} KiB",
                     f"{size_one / PER_YEAR / 1024:.0f} KiB", None, "（报告）", True,
-                    f"{projects} 个项目，库 {size_ten / 2**20:.0f} MiB；生成 {years - 1} 年用时 {generated:.0f} s",
-                    bytes_ten=size_ten, bytes_one=size_one, projects=projects))
+                    f"{projects} 个项目，库 {size_many / 2**20:.0f} MiB；生成 {years - 1} 年用时 {generated:.0f} s",
+                    bytes_ten=size_many, bytes_one=size_one, projects=projects))
     return rows
