@@ -43,7 +43,11 @@ def load(app, overrides=None):
 def _engine_options(url):
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30, "check_same_thread": False}}
-    return {}  # idle connections are pinged before use (app.ping_when_idle), busy ones are not
+    # A request (or timer step) may hold two connections at once: its session's, and the one beside it that
+    # seals the audit rows after its commit or counts sign-in attempts. The pool allows for that, so that as
+    # many threads as a process runs never wait on each other for a connection. Idle connections are pinged
+    # before use (app.ping_when_idle), busy ones are not.
+    return {"pool_size": 10, "max_overflow": 30}
 
 
 def _instance_secret(instance):
