@@ -6,18 +6,13 @@ scheduler (February opening March) first, then the report; and the report first,
 建设完成 no longer stops the 进度表 (they go on until 竣工验收 passes: test_stop_at_final_acceptance.py races
 that stop against the month turning), so here March opens exactly once and the lifecycle hears 建设完成.
 """
-import threading
-import time
-
 import pytest
-import time_machine
 
-from engine import runtime, timers
+from engine import runtime
 from engine.models import TaskIndex
-from tests.scenarios.driver import Project, actor, example, instant
+from tests.scenarios.driver import Project, actor, example
+from tests.races.month_race import race
 from tests.scenarios.test_monthly_reports import by_month, under_construction
-
-HOLD = 1.5  # seconds the first side stays inside its step, holding what it locked
 
 
 def _report_data(task, month):
@@ -40,47 +35,8 @@ def test_construction_complete_while_the_month_turns(app, real_model, monkeypatc
     february_id = months["2024-02"].id
     data = _report_data(january, "2024-01")
 
-    real_workflow = runtime.state._workflow
-    holding = threading.Event()
-
-    def held(row):  # the first side, once it has its instance, waits there while the other side starts
-        wf = real_workflow(row)
-        side = threading.current_thread().name
-        if side == first and not holding.is_set() and (
-                (side == "scheduler" and row.id == february_id) or (side == "report" and row.id == january.instance_id)):
-            holding.set()
-            time.sleep(HOLD)
-        return wf
-
-    for module in (runtime.messages, runtime.tasks):  # timers step through messages, reports through tasks
-        monkeypatch.setattr(module, "_workflow", held)
-    errors = {}
-
-    def scheduler():
-        with app.app_context():
-            try:
-                timers.run_due(instant("2024-03-01T10:00"))
-            except Exception as exc:  # noqa: BLE001
-                errors["scheduler"] = exc
-
-    def report():
-        with app.app_context():
-            try:
-                runtime.complete_task(january.id, data, actor("dept"))
-            except Exception as exc:  # noqa: BLE001
-                errors["report"] = exc
-
-    with time_machine.travel(instant("2024-03-01T10:00"), tick=False):
-        sides = {"scheduler": threading.Thread(target=scheduler, name="scheduler"),
-                 "report": threading.Thread(target=report, name="report")}
-        sides[first].start()
-        assert holding.wait(30)
-        sides["report" if first == "scheduler" else "scheduler"].start()
-        for t in sides.values():
-            t.join(60)
-        monkeypatch.undo()
-        with app.app_context():
-            timers.run_due(instant("2024-03-01T10:00"))  # whatever the scheduler skipped, a later sweep fires
+    errors = race(app, monkeypatch, first, {"scheduler": february_id, "report": january.instance_id},
+                  lambda: runtime.complete_task(january.id, data, actor("dept")))
 
     assert not errors, errors
     db.session.expire_all()

@@ -7,18 +7,13 @@ acceptance first (February's turn is then ten hours overdue when it hears the st
 with February's 进度表 still open, and with it already reported (February then waits only for its turn or
 the stop). Either way no month stays open and none opens later.
 """
-import threading
-import time
-
 import pytest
-import time_machine
 
-from engine import runtime, timers
+from engine import runtime
 from engine.models import Instance, TaskIndex
-from tests.scenarios.driver import Project, actor, example, instant, joint_acceptance, report
+from tests.scenarios.driver import Project, actor, example, joint_acceptance, report
+from tests.races.month_race import race
 from tests.scenarios.test_monthly_reports import by_month, under_construction
-
-HOLD = 1.5  # seconds the first side stays inside its step, holding what it locked
 
 
 def _until_final_acceptance(p, february_reported):
@@ -48,48 +43,8 @@ def test_no_month_stays_open_after_final_acceptance(app, real_model, monkeypatch
     february_id = by_month(p)["2024-02"].id
     data = {**example(final.form), "final_acceptance_date": "2024-03-01", "final_acceptance_passed": True}
 
-    real_workflow = runtime.state._workflow
-    holding = threading.Event()
-
-    def held(row):  # the first side, once it has its instance, waits there while the other side starts
-        wf = real_workflow(row)
-        side = threading.current_thread().name
-        if side == first and not holding.is_set() and (
-                (side == "scheduler" and row.id == february_id) or (side == "acceptance" and row.id == p.instance_id)):
-            holding.set()
-            time.sleep(HOLD)
-        return wf
-
-    for module in (runtime.messages, runtime.tasks):  # timers step through messages, tasks through tasks
-        monkeypatch.setattr(module, "_workflow", held)
-    errors = {}
-
-    def scheduler():
-        with app.app_context():
-            try:
-                timers.run_due(instant("2024-03-01T10:00"))
-            except Exception as exc:  # noqa: BLE001
-                errors["scheduler"] = exc
-
-    def acceptance():
-        with app.app_context():
-            try:
-                runtime.complete_task(final.id, data, actor("sgj"))
-            except Exception as exc:  # noqa: BLE001
-                errors["acceptance"] = exc
-
-    with time_machine.travel(instant("2024-03-01T10:00"), tick=False):
-        sides = {"scheduler": threading.Thread(target=scheduler, name="scheduler"),
-                 "acceptance": threading.Thread(target=acceptance, name="acceptance")}
-        sides[first].start()
-        assert holding.wait(30)
-        sides["acceptance" if first == "scheduler" else "scheduler"].start()
-        for t in sides.values():
-            t.join(60)
-        monkeypatch.undo()
-        with app.app_context():
-            timers.run_due(instant("2024-03-01T10:00"))  # whatever the scheduler skipped, a later sweep fires
-            timers.run_due(instant("2024-04-02T10:00"))  # and no month opens later either
+    errors = race(app, monkeypatch, first, {"scheduler": february_id, "acceptance": p.instance_id},
+                  lambda: runtime.complete_task(final.id, data, actor("sgj")), later=("2024-04-02T10:00",))
 
     assert not errors, errors
     db.session.expire_all()
