@@ -23,17 +23,25 @@ def _declaration(budget):
     return {"budget_wan": budget, FUNDS: [{"source": "本级财政", "amount_wan": budget}]}
 
 
-def test_budget_cut_caps_the_round_total_and_lapses_after_the_round(users, app):
-    from webapp.oversight.services import actions, reports
+def _rejected_rectification(users, reason, requirements, **decision):
+    """The lagging project's 督查 opened on 2026-06-25 and its 整改 rejected on 2026-07-08 with `decision`."""
+    from webapp.oversight.services import actions
 
     p = lagging_project()
     with city.at("2026-06-25T10:00"):
-        actions.open_inspection(users["sgj"], {"project_id": 2, "reason": "预算执行不到位", "requirements": "按计划支付",
+        actions.open_inspection(users["sgj"], {"project_id": 2, "reason": reason, "requirements": requirements,
                                                "deadline": "2026-07-10"})
     p.complete("task_rectification_measures", "dept", at="2026-07-05", submitted_date="2026-07-05",
                expected_completion="2026-09-30")
     p.complete("task_rectification_review", "sgj", at="2026-07-08", rectification_accepted=False,
-               review_opinion="成效不明显", review_date="2026-07-08", consequence="压缩预算", budget_cap_wan=600)
+               review_opinion="成效不明显", review_date="2026-07-08", **decision)
+    return p
+
+
+def test_budget_cut_caps_the_round_total_and_lapses_after_the_round(users, app):
+    from webapp.oversight.services import actions, reports
+
+    p = _rejected_rectification(users, "预算执行不到位", "按计划支付", consequence="压缩预算", budget_cap_wan=600)
     db.session.expire_all()
     department = db.session.get(Department, "jyj")
     # decided after 2026-06-30: the next round is build year 2028 (申报 due 2027-06-30)
@@ -90,14 +98,7 @@ def test_budget_cut_caps_the_round_total_and_lapses_after_the_round(users, app):
 def test_suspension_refuses_the_next_round_only_and_then_lapses(users, app):
     from webapp.oversight.services import actions
 
-    p = lagging_project()
-    with city.at("2026-06-25T10:00"):
-        actions.open_inspection(users["sgj"], {"project_id": 2, "reason": "进度滞后", "requirements": "加快",
-                                               "deadline": "2026-07-10"})
-    p.complete("task_rectification_measures", "dept", at="2026-07-05", submitted_date="2026-07-05",
-               expected_completion="2026-09-30")
-    p.complete("task_rectification_review", "sgj", at="2026-07-08", rectification_accepted=False,
-               review_opinion="成效不明显", review_date="2026-07-08", consequence="暂缓申报")
+    p = _rejected_rectification(users, "进度滞后", "加快", consequence="暂缓申报")
     q = _declare_ready(5, "教育资源公共服务平台", 2028, "2026-09-01")
     errors = q.submit_invalid("task_declaration", "dept", build_year=2028, **_declaration(300))
     assert "2028 年度申报轮次" in errors["department_sanction"] and "2027-06-30 后自动解除" in errors["department_sanction"]
