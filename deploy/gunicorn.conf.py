@@ -21,3 +21,18 @@ forwarded_allow_ips = ""
 accesslog = os.environ.get("EGOV_ACCESS_LOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("EGOV_LOG_LEVEL", "info")
+
+
+def on_starting(server):
+    # /metrics adds up every worker's and the scheduler's counters (prometheus_client multiprocess mode) in
+    # the directory PROMETHEUS_MULTIPROC_DIR names; it must exist before the first worker counts.
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
+
+def child_exit(server, worker):
+    # A worker that exited (max_requests, a crash) must stop counting among the live processes.
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

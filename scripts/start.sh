@@ -19,7 +19,7 @@ scheduler=$!
 trap 'kill $scheduler 2>/dev/null || true' EXIT INT TERM
 
 if [ "${EGOV_ENV:-development}" = "production" ]; then
-  .venv/bin/gunicorn --config scripts/gunicorn.conf.py --bind 127.0.0.1:5000 --workers 4 'webapp:create_app()'
+  EGOV_BIND=127.0.0.1:5000 .venv/bin/gunicorn --config deploy/gunicorn.conf.py 'webapp:create_app()'
 else
   .venv/bin/flask --app webapp run --host 127.0.0.1 --port 5000
 fi
