@@ -35,7 +35,9 @@ def explain(task):
         return None
     return {
         "bpmn_id": task.task_spec.bpmn_id, "task_name": task.task_spec.bpmn_name or task.task_spec.bpmn_id,
-        "decision_id": getattr(task.task_spec, "decision_ref", None) or table.id, "decision_name": table.name or table.id,
+        "decision_id": getattr(task.task_spec, "decision_ref", None) or table.id,
+        # a table seldom has a name of its own (dmn-js writes none): the business-rule task's name says it
+        "decision_name": table.name or task.task_spec.bpmn_name or table.id,
         "hit_policy": table.hit_policy,
         "rules": [{"row": r.row_number, "id": r.id, "description": r.description or ""} for r in matched],
         "inputs": inputs, "outputs": outputs,

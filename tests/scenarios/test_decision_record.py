@@ -17,6 +17,7 @@ def test_route_decision_names_rule_version_and_inputs(real_model):
     [event] = database.session.query(AuditEvent).filter_by(kind="decision").all()
     found = event.payload
     assert found["version_id"] == real_model.id and found["bpmn_id"] == "task_establishment_route"
+    assert found["decision_name"] == "判定立项方式"  # words, never the table's id
     # row 6: over 1000万 (row 1 is the experts' 单独立项, which said no)
     assert [r["row"] for r in found["rules"]] == [6] and "1000" in found["rules"][0]["description"]
     assert found["inputs"]["论证意见：单独立项"] is False
@@ -27,6 +28,15 @@ def test_route_decision_names_rule_version_and_inputs(real_model):
 def test_history_line_names_rule_version_and_inputs():
     from webapp.projects.services import _event_note
 
-    note = _event_note("decision", {"decision_name": "立项方式判定", "version_id": 3, "rules": [{"row": 5}],
-                                    "outputs": {"establishment_route": "separate"}, "inputs": {"预算（万元）": 2800}}, {})
-    assert note == "立项方式判定（模型版本 3）：第 5 条 → establishment_route=separate；输入 预算（万元）=2800"
+    payload = {"decision_name": "立项方式判定", "version_id": 3, "rules": [{"row": 5}],
+               "outputs": {"establishment_route": "separate"}, "inputs": {"预算（万元）": 2800}}
+    known = {"establishment_route": ("规则判定的立项方式", {"unified": "市数管局统一立项", "separate": "单独立项"})}
+    note = _event_note("decision", payload, {}, known)
+    assert note == "立项方式判定（模型版本 3）：第 5 条 → 规则判定的立项方式=单独立项；输入 预算（万元）=2800"
+
+
+def test_decision_outputs_are_named_by_the_deployed_forms(real_model):
+    from webapp.core import varlabels
+
+    known = varlabels.labels(real_model.id)
+    assert varlabels.shown(known, {"establishment_route": "unified"}) == [("规则判定的立项方式", "市数管局统一立项")]

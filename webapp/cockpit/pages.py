@@ -10,6 +10,7 @@ from engine.db import db
 from engine.errors import EngineError, Forbidden
 from engine.models import AuditEvent, Incident, Instance
 
+from ..core import varlabels
 from ..core.models import Department
 from ..core.pages import int_arg, require
 from ..core.pages import user as signed_in
@@ -71,7 +72,16 @@ def _decisions(project_id, instance_id):
     where = AuditEvent.project_id == project_id if project_id else AuditEvent.instance_id == instance_id
     rows = db.session.execute(select(AuditEvent).where(where, AuditEvent.kind == "decision")
                               .order_by(AuditEvent.at, AuditEvent.id)).scalars().all()
-    return [{"at": r.at, "instance_id": r.instance_id, **(r.payload or {})} for r in rows]
+    known = {}  # per version: the forms' words for the outputs (立项方式 = 单独立项, not establishment_route=separate)
+    found = []
+    for r in rows:
+        d = {"at": r.at, "instance_id": r.instance_id, **(r.payload or {})}
+        if d.get("version_id") not in known:
+            known[d.get("version_id")] = varlabels.labels(d.get("version_id"))
+        d["shown_outputs"] = varlabels.shown(known[d.get("version_id")], d.get("outputs"))
+        d["shown_inputs"] = varlabels.inputs(d.get("inputs"))
+        found.append(d)
+    return found
 
 
 def _back(instance_id=None):

@@ -12,7 +12,7 @@ from engine.errors import Conflict, Forbidden, Invalid
 from engine.models import AuditEvent, Instance, Submission, TaskIndex
 
 from ..accounts import services as accounts
-from ..core import access, extensions
+from ..core import access, extensions, varlabels
 from ..core.identity import actor_of
 from ..core.models import Department, Project
 from ..core.paging import page_of
@@ -46,8 +46,9 @@ EVENT_LABELS = {
 }
 
 
-def _event_note(kind, payload, names):
-    """One line that says what an event did, in words (never the raw payload)."""
+def _event_note(kind, payload, names, known=None):
+    """One line that says what an event did, in words (never the raw payload); `known`: the forms' words for
+    a decision's outputs (varlabels.labels of its version)."""
     p = payload or {}
     if kind == "transfer" and isinstance(p.get("to"), str):
         return f"转给 {names.get(p['to'], p['to'])}：{p.get('note', '')}"
@@ -55,9 +56,10 @@ def _event_note(kind, payload, names):
         return f"退回至“{p.get('to_name', '')}”：{p.get('reason', '')}"
     if kind == "decision":
         rules = "、".join(f"第 {r.get('row')} 条" for r in p.get("rules", [])) or "无规则命中"
-        outputs = "，".join(f"{k}={v}" for k, v in (p.get("outputs") or {}).items())
-        inputs = "，".join(f"{k}={v}" for k, v in (p.get("inputs") or {}).items())
-        return (f"{p.get('decision_name', '')}（模型版本 {p.get('version_id')}）：{rules}{' → ' + outputs if outputs else ''}"
+        outputs = "，".join(f"{k}={v}" for k, v in varlabels.shown(known or {}, p.get("outputs")))
+        inputs = "，".join(f"{k}={v}" for k, v in varlabels.inputs(p.get("inputs")))
+        name = p.get("decision_name") if p.get("decision_name") != p.get("decision_id") else p.get("task_name")
+        return (f"{name or ''}（模型版本 {p.get('version_id')}）：{rules}{' → ' + outputs if outputs else ''}"
                 f"{'；输入 ' + inputs if inputs else ''}")
     if kind == "retire":
         return f"{p.get('retired_on', '')} 下线，原因：{p.get('reason', '')}"
@@ -311,14 +313,17 @@ def history(project_id):
         select(TaskIndex.id, TaskIndex.name).where(TaskIndex.project_id == project_id)).all())
     named = [(e.payload or {}).get(k) for e in events for k in ("on_behalf_of", "to")]
     people = accounts.display_names({e.actor for e in events if e.actor} | {n for n in named if isinstance(n, str)})
-    out = []
+    out, known = [], {}
     for e in events:
+        version = (e.payload or {}).get("version_id") if e.kind == "decision" else None
+        if version is not None and version not in known:
+            known[version] = varlabels.labels(version)
         actor = people.get(e.actor, e.actor) if e.actor and e.actor != "system" else None
         behalf = (e.payload or {}).get("on_behalf_of")
         if actor and behalf:
             actor = f"{actor} 代 {people.get(behalf, behalf)}"  # 委托/代理: who acted for whom
         out.append({"id": e.id, "at": iso(e.at), "actor": e.actor, "actor_name": actor or "系统", "kind": e.kind,
-                    "label": EVENT_LABELS.get(e.kind, e.kind), "note": _event_note(e.kind, e.payload, people),
+                    "label": EVENT_LABELS.get(e.kind, e.kind), "note": _event_note(e.kind, e.payload, people, known.get(version)),
                     "task_id": e.task_id, "task_name": names.get(e.task_id), "instance_id": e.instance_id,
                     "payload": e.payload})
     return out
