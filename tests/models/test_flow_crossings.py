@@ -13,14 +13,10 @@ from conftest import ROOT
 
 PAGES = measure(read_model_dir(ROOT))
 
-# Crossings no route avoids with the present placement (a boundary branch and the main path leaving one activity
+# Crossings no route avoids with the present placement (a reminder branch and the main path leaving one activity
 # for other lanes): (flow, flow) pairs per diagram.
 KNOWN = {
     "bpmn/acceptance.bpmn": {("flow_application_remind_5wd", "flow_application_final")},
-    "bpmn/procurement.bpmn": {("flow_split_dept", "flow_contract_disputed"),
-                              ("flow_dept_join", "flow_contract_disputed")},
-    "bpmn/stage-operation.bpmn": {("flow_retire_end", "flow_timer_to_evaluate")},
-    "bpmn/supervision.bpmn": {("flow_measures_join", "flow_overdue")},
 }
 
 

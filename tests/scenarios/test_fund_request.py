@@ -47,7 +47,7 @@ def test_fund_requests_never_pay_above_the_contract(real_model):
     approve(p, 300, 0, "2026-05-28")
     assert p.instance.status == "running"  # the lifecycle is untouched
     row = p.instances("fund_request")[0]
-    assert row.status == "completed" and p.reached("script_fund_paid", first)
+    assert row.status == "completed" and p.reached("end_fund_paid", first)
     assert p.variables(first)["paid_total_wan"] == 300
 
     second = fund(p, 300)
@@ -62,8 +62,8 @@ def test_fund_requests_never_pay_above_the_contract(real_model):
     assert p.task("task_fund_request").instance_id == second
     request(p, 100, "2026-07-25", paid_total_wan=300)
     approve(p, 100, 300, "2026-07-28", fund_approved=False, approval_opinion="进度未达合同约定的付款节点")
-    assert p.reached("end_fund_rejected", second) and not p.reached("script_fund_paid", second)
-    assert p.notes(group=DEPT)[-1].task_bpmn_id == "script_fund_rejected"
+    assert p.reached("end_fund_rejected", second) and not p.reached("end_fund_paid", second)
+    assert p.notes(group=DEPT)[-1].task_bpmn_id == "task_fund_approval"  # its postScript tells the department
     assert p.variables(second)["paid_total_wan"] == 300
 
     third = fund(p, 300)
