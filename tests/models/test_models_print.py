@@ -5,6 +5,7 @@ import re
 import pytest
 
 from conftest import CHROMIUM, ROOT, deploy_model_dir
+from webapp.modeler.diagram_pages import measure
 
 pytestmark = [
     pytest.mark.browser,
@@ -33,4 +34,12 @@ def test_models_print_writes_pdf_and_svg_per_diagram(app, db, tmp_path):
         assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1
         svg = (tmp_path / f"{stem}.svg").read_text(encoding="utf-8")
         assert "<svg" in svg and "<text" in svg
-    assert "lifecycle.bpmn：A4 横向" in result.output and "最小字号" in result.output
+    # one line per diagram: page with its size, smallest label and the crossings measured from its DI
+    measured = measure({f"bpmn/{p.name}": p.read_text(encoding="utf-8") for p in (ROOT / "bpmn").glob("*.bpmn")})
+    for name, page in measured.items():
+        size = "420×297" if page.page == "A3" else "297×210"
+        line = next(l for l in result.output.splitlines() if l.split("：")[0].split("/")[-1] == name[5:])
+        assert f"{page.page} 横向（{size} mm）" in line and "最小字号" in line, line
+        assert f"连线交叉 {len(page.crossings)} 处" in line, line
+        for crossing in page.crossings:
+            assert f"! {crossing}" in result.output

@@ -4,7 +4,7 @@ import html
 import re
 from pathlib import Path
 
-from .diagram_pages import MARGIN, PAGES, measure
+from .diagram_pages import MARGIN, MM, PAGES, measure
 
 DIST = Path(__file__).resolve().parent.parent / "static" / "dist"
 CHROMIUM = "/usr/bin/chromium"
@@ -69,15 +69,18 @@ def print_files(files, out_dir, chromium=CHROMIUM):
                 results.append({"file": name, "page": info.page, "scale": round(scale, 3),
                                 "label_pt": round(11 * scale, 2), "svg": str(out_dir / f"{stem}.svg"),
                                 "pdf": str(out_dir / f"{stem}.pdf"), "warnings": drawn["warnings"],
-                                "problems": info.problems})
+                                "problems": info.problems, "crossings": info.crossings})
         finally:
             browser.close()
     return results
 
 
 def describe(result):
-    """One line for the operator, in Chinese."""
-    line = f"{result['file']}：{result['page']} 横向，缩放 {result['scale']}，最小字号 {result['label_pt']} pt → {result['pdf']}"
-    for problem in result["problems"] + [f"bpmn-js 导入警告：{w}" for w in result["warnings"]]:
+    """One line for the operator, in Chinese: page, scale, smallest label, crossings; then each problem."""
+    crossings = result.get("crossings", [])
+    size = "×".join(str(round(v / MM)) for v in PAGES[result["page"]])
+    line = f"{result['file']}：{result['page']} 横向（{size} mm），缩放 {result['scale']}，最小字号 {result['label_pt']} pt，" \
+           f"连线交叉 {len(crossings)} 处 → {result['pdf']}"
+    for problem in result["problems"] + crossings + [f"bpmn-js 导入警告：{w}" for w in result["warnings"]]:
         line += f"\n  ! {html.unescape(problem)}"
     return line
