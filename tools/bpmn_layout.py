@@ -15,7 +15,9 @@ What it does, per file (one collaboration with one participant, one process with
 * lanes are sized to their sub-rows, the pool to its lanes;
 * every ``bpmn:group`` whose category value is a stage name (谋划, 申报, …) becomes a band over all lanes,
   from the script task that sets ``stage = "<name>"`` up to the next stage's script task;
-* boundary events sit on their host ordered by how deep their branch goes (deepest leftmost);
+* boundary events sit on their host ordered by how deep their branch goes (deepest leftmost); when the host's
+  main flow goes down to another lane and a branch stays above its target, the host is widened and that flow
+  leaves its bottom between the deeper and the shallower branches (exits_between), crossing neither;
 * sequence flows are routed orthogonally: each takes, among its routes that pass through no shape, the one
   crossing the fewest other flows (loops may run along the top or bottom edge of a lane, round its content);
 * a ``bpmn:dataObjectReference`` goes into a free sub-row of the lane of the first node that writes it
@@ -205,9 +207,10 @@ class Layout(Routing, DiWriter):
             tag = local(el)
             if not (tag.endswith("Event") or tag.endswith("Gateway")):
                 self.col_w[self.col[n]] = COL_W
+        self.wide = self.exits_between()
         for host, bs in self.boundaries.items():   # room for a row of boundary events wider than the host
             span = (len(bs) - 1) * BOUNDARY_SPACING + 36 + 8
-            self.col_w[self.col[host]] = max(self.col_w[self.col[host]], span)
+            self.col_w[self.col[host]] = max(self.col_w[self.col[host]], span, self.wide.get(host, 0) + 20)
         self.col_x = [0]
         for w in self.col_w:
             self.col_x.append(self.col_x[-1] + w)
@@ -224,6 +227,7 @@ class Layout(Routing, DiWriter):
             if local(el) == "boundaryEvent":
                 continue
             w, h = size_of(local(el))
+            w = self.wide.get(n, w)
             cx = self.col_left(self.col[n]) + self.col_w[self.col[n]] / 2
             lane = self.lane_box[self.lane_of[n]]
             cy = lane[1] + self.sub[n] * ROW_H + ROW_H / 2
@@ -234,6 +238,15 @@ class Layout(Routing, DiWriter):
                                         if f.get("targetRef") in self.box] or [0]))
             hx, hy, hw, hh = self.box[host]
             k = len(bs)
+            if host in self.wide:
+                # the main flow leaves the bottom between the branches going below its target and those above it
+                f = self.exit_flow[host]
+                deeper = sum(1 for b in bs if self.depth(b) > self.depth(f.get("targetRef")))
+                slots = [hx + (i + 0.5) * hw / (k + 1) for i in range(k + 1)]
+                self.exits[f.get("id")] = slots.pop(deeper)
+                for b, cx in zip(bs, slots):
+                    self.box[b] = (cx - 18, hy + hh - 18, 36, 36)
+                continue
             for i, b in enumerate(bs):
                 cx = hx + hw * 0.7 if k == 1 else hx + hw / 2 + (i - (k - 1) / 2) * BOUNDARY_SPACING
                 self.box[b] = (cx - 18, hy + hh - 18, 36, 36)
@@ -243,6 +256,36 @@ class Layout(Routing, DiWriter):
                 lane = self.lane_box[self.lane_of[ref]]
                 cy = lane[1] + self.sub[ref] * ROW_H + ROW_H / 2
                 self.box[ref] = (cx - 18, cy - 25, 36, 50)
+
+    def depth(self, b):
+        """How far down a boundary event's branch (or a node) lies: (lane, sub-row) of its first node."""
+        n = self.out[b][0].get("targetRef") if b in self.out and local(self.nodes[b]) == "boundaryEvent" else b
+        return (self.lane_of[n], self.sub[n])
+
+    def reach(self, b):
+        """The last column a boundary event's branch reaches."""
+        seen, stack = set(), [b]
+        while stack:
+            n = stack.pop()
+            if n not in seen:
+                seen.add(n)
+                stack += [f.get("targetRef") for f in self.out[n] if f.get("id") not in self.back]
+        return max(self.col[n] for n in seen)
+
+    def exits_between(self):
+        """Hosts whose main flow goes down to another lane while a boundary branch stays above its target and
+        reaches as far right: that flow must leave the host's bottom between the boundary events (else it crosses
+        the branch), so the host is widened to one slot more than it has events. {host: width}."""
+        wide, self.exit_flow, self.exits = {}, {}, {}
+        for host, bs in self.boundaries.items():
+            down = [f for f in self.out[host] if self.lane_of[f.get("targetRef")] > self.lane_of[host]]
+            if len(down) != 1 or not all(self.out[b] for b in bs):
+                continue
+            target = down[0].get("targetRef")
+            if any(self.depth(b) < self.depth(target) and self.reach(b) >= self.col[target] for b in bs):
+                wide[host] = max(size_of(local(self.nodes[host]))[0], (len(bs) + 1) * BOUNDARY_SPACING)
+                self.exit_flow[host] = down[0]
+        return wide
 
     def col_left(self, c):
         return self.content_x + self.col_x[min(c, self.ncols)]

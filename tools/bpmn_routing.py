@@ -47,6 +47,10 @@ class Routing:
         sx, sy, sw, sh = self.box[s]
         tx, ty, tw, th = self.box[t]
         scy, tcy = sy + sh / 2, ty + th / 2
+        if f.get("id") in getattr(self, "exits", {}):
+            # out of the host's bottom between its boundary events (Layout.exits_between), across into the target
+            ex = self.exits[f.get("id")]
+            res.insert(0, [(ex, sy + sh), (ex, tcy), (tx, tcy)])
         if f.get("id") in self.back and s in self.lane_of and self.lanes[0] is not None:
             # a loop round the content of the source's or the target's lane: along its top or its bottom edge
             scx, tcx = sx + sw / 2, tx + tw / 2
