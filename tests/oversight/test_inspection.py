@@ -78,6 +78,11 @@ def test_rejected_rectification_suspends_the_next_declaration(users, app):
     done = db.session.get(type(inspection), inspection.id)
     assert (done.status, done.consequence, done.decided_by) == ("rejected", "suspend", "sgj")
     assert db.session.get(Instance, inspection.instance_id).status == "completed"
+    told = db.session.execute(db.select(Notification).filter_by(instance_id=instance.id).order_by(Notification.id.desc())
+                              ).scalars().first()  # 整改验收's postScript: 落实整改不力处理
+    assert (told.group_code, told.kind, told.task_bpmn_id) == ("dept:jyj", "supervise", "task_rectification_review")
+    assert "督查整改未通过：暂缓申报。整改措施不具体" in told.message
+    assert p.variables(instance.id)["department_sanction"] == "暂缓申报" and p.reached("end_inspection_sanctioned", instance.id)
     department = db.session.get(Department, "jyj")
     assert department.sanction == "suspend" and "暂缓 2028 年度申报轮次" in department.sanction_note
     assert db.session.get(Department, "gaj").sanction is None
@@ -151,3 +156,28 @@ def test_budget_cut_caps_the_next_declaration(users, app):
     q.complete("task_declaration", "dept", build_year=2028, budget_wan=180,
                funding_sources=[{"source": "本级财政", "amount_wan": 180}])
     assert inspection.id
+
+
+def test_accepted_rectification_tells_the_department(users, app):
+    """The notices are the steps' scripts: 下达限期整改通知 when the department's step opens, the result when
+    整改验收 is submitted; nobody else is told and nothing is sanctioned."""
+    from webapp.oversight.services import actions
+
+    p = lagging_project()
+    with city.at(NOW):
+        inspection = actions.open_inspection(users["sgj"], {"project_id": 2, "reason": "形象进度落后",
+                                                            "requirements": "加快", "deadline": "2026-07-10"})
+    p.complete("task_rectification_measures", "dept", at="2026-07-05", submitted_date="2026-07-05",
+               expected_completion="2026-09-30")
+    p.complete("task_rectification_review", "sgj", at="2026-07-06", rectification_accepted=True,
+               review_opinion="整改到位", review_date="2026-07-06")
+    db.session.expire_all()
+    notes = db.session.execute(db.select(Notification).filter_by(instance_id=inspection.instance_id)
+                               .order_by(Notification.id)).scalars().all()
+    assert [(n.group_code, n.kind, n.task_bpmn_id) for n in notes] == [
+        ("dept:jyj", "supervise", "task_rectification_measures"), ("dept:jyj", "reminder", "task_rectification_review")]
+    assert "被市数管局督查：形象进度落后。请于 2026-07-10 前报送整改措施" in notes[0].message
+    assert "督查整改已通过验收" in notes[1].message
+    assert p.reached("end_inspection_closed", inspection.instance_id)
+    assert "department_sanction" not in p.variables(inspection.instance_id)
+    assert db.session.get(Department, "jyj").sanction is None
