@@ -41,7 +41,8 @@ const options = {
     charts: 'frontend/charts.js',
     'dmn-editor': 'frontend/dmn-editor.js',
     apidocs: 'frontend/apidocs.js',
-    print: 'frontend/print.js'
+    print: 'frontend/print.js',
+    datepicker: 'frontend/datepicker.js'
   },
   outdir,
   bundle: true,

@@ -101,3 +101,17 @@ def test_star_follows_what_the_schema_refuses_empty():
                       "funding_sources.0.source": "自筹", "funding_sources.0.amount": "10"})
     data, errors = formrender.parse_form(SCHEMA, form)
     assert data["contact"] == "" and "contact" not in errors  # what the missing star promises: empty is accepted
+
+
+def test_year_month_pattern_renders_a_month_field_and_posts_back_as_text():
+    """A string that takes exactly YYYY-MM (通报月份) gets type=month (the Chinese month picker), posted as is;
+    other patterns stay text."""
+    schema = {"type": "object", "required": ["month"], "properties": {
+        "month": {"type": "string", "title": "通报月份", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"},
+        "quarter": {"type": "string", "title": "季度", "pattern": "^\\d{4}-Q[1-4]$"},
+        "phone": {"type": "string", "title": "电话", "pattern": "^[0-9\\-+ ]{7,20}$"}}}
+    html = str(formrender.render_form(schema, {"month": "2026-03"}, {}))
+    assert '<input type="month" value="2026-03" id="f-month" name="month" required>' in html
+    assert 'type="text" value="" id="f-quarter"' in html and 'type="text" value="" id="f-phone"' in html
+    data, errors = formrender.parse_form(schema, MultiDict({"month": "2026-11", "quarter": "", "phone": ""}))
+    assert data["month"] == "2026-11" and not errors

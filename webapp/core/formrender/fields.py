@@ -62,8 +62,8 @@ def _control(kind, schema, value, path, required, ctx):
         if is_money(schema):
             return f'<span class="input-unit">{html}<span class="unit">{MONEY_UNIT}</span></span>'
         return html
-    if kind in ("date", "date-time", "email"):
-        input_type = {"date": "date", "date-time": "datetime-local", "email": "email"}[kind]
+    if kind in ("date", "month", "date-time", "email"):
+        input_type = {"date": "date", "month": "month", "date-time": "datetime-local", "email": "email"}[kind]
         return f'<input type="{input_type}" value="{v}" {_attrs(schema, path, required, ctx)}>'
     if kind == "textarea":
         return f'<textarea rows="5" {_attrs(schema, path, required, ctx)}>{v}</textarea>'

@@ -59,9 +59,24 @@ def kind_of(schema):
         return "file"
     if fmt in ("date", "date-time", "email"):
         return fmt
+    if _is_month_pattern(schema.get("pattern")):
+        return "month"
     if (schema.get("maxLength") or 0) > LONG_TEXT:
         return "textarea"
     return "string"
+
+
+def _is_month_pattern(pattern):
+    """A pattern that takes exactly a year and month (2026-03, not 2026-13 nor 2026-03-01): the field gets the
+    month picker; the schema has no `format` for a month, so the pattern is what says so."""
+    if not pattern:
+        return False
+    try:
+        rx = re.compile(pattern)
+    except re.error:
+        return False
+    return (all(rx.search(s) for s in ("2026-03", "1999-12")) and
+            not any(rx.search(s) for s in ("2026-13", "2026-00", "2026-03-01", "202603", "")))
 
 
 def must_fill(schema, required):
