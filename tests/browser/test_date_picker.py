@@ -1,6 +1,7 @@
 """Date fields speak Chinese in an English-language browser: the task form's 评审日期 opens a calendar with
 Chinese month and weekday names (weeks from 周一), takes typed dates, posts ISO and the server stores it; on a
 390 px phone the calendar fits; without JavaScript the browser's own date input remains."""
+import re
 from pathlib import Path
 
 import pytest
@@ -128,8 +129,9 @@ def test_calendar_fits_a_390px_phone(demo_server, browser, app):
         context.close()
 
 
-def test_month_fields_get_a_chinese_month_picker(browser, tmp_path):
-    """A month field (a schema pattern of YYYY-MM renders type=month): 一月…十二月, posted as YYYY-MM."""
+def test_month_picker_and_date_limits(browser, tmp_path):
+    """A month field (a schema pattern of YYYY-MM renders type=month): 一月…十二月, posted as YYYY-MM; a date
+    field's min (申请日期 not before 合同签订日期) holds in the calendar and for typed dates."""
     from playwright.sync_api import expect
 
     if not (DIST / "datepicker.js").exists():
@@ -138,7 +140,8 @@ def test_month_fields_get_a_chinese_month_picker(browser, tmp_path):
     page_file.write_text(
         f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
         f'<link rel="stylesheet" href="{(DIST / "datepicker.css").as_uri()}"></head><body>'
-        f'<form><input type="month" id="m" name="month" value="2026-03"></form>'
+        f'<form><input type="month" id="m" name="month" value="2026-03">'
+        f'<input type="date" id="d" name="request_date" min="2026-03-10"></form>'
         f'<script src="{(DIST / "datepicker.js").as_uri()}"></script></body></html>', encoding="utf-8")
     context = browser.new_context(locale="en-US")
     page = context.new_page()
@@ -156,5 +159,16 @@ def test_month_fields_get_a_chinese_month_picker(browser, tmp_path):
         field.fill("2027年2月")
         field.press("Tab")
         expect(field).to_have_value("2027-02")
+        day = page.locator("#d")
+        day.fill("2026-03-01")  # before min: refused
+        day.press("Tab")
+        expect(day).to_have_value("")
+        day.fill("2026-03-12")
+        day.press("Tab")
+        expect(day).to_have_value("2026-03-12")
+        day.click()
+        days = page.locator(".flatpickr-calendar.open .flatpickr-day:not(.prevMonthDay):not(.nextMonthDay)")
+        expect(days.nth(8)).to_have_class(re.compile(r"flatpickr-disabled"))  # 3 月 9 日
+        expect(days.nth(9)).not_to_have_class(re.compile(r"flatpickr-disabled"))  # 3 月 10 日
     finally:
         context.close()
