@@ -44,14 +44,32 @@ function options(input, month) {
   };
 }
 
+// A list of dates kept one a line in a textarea (例会日期): a picked day is added as a line, in order.
+function addsTo(input) {
+  const area = document.getElementById(input.dataset.for);
+  input.hidden = false;
+  input.placeholder = '添加日期';
+  return (dates, text, fp) => {
+    if (!area || !text) { return; }
+    const lines = area.value.split(/\r?\n/).map(x => x.trim()).filter(Boolean);
+    if (!lines.includes(text)) { lines.push(text); }
+    area.value = lines.sort().join('\n');
+    fp.clear(false);
+  };
+}
+
 function enhance(input) {
   if (input._flatpickr) { return; }
   const month = input.type === 'month';
+  const config = options(input, month);
+  if (input.classList.contains('js-add-date')) {
+    config.onChange = addsTo(input);
+  }
   input.placeholder = input.placeholder || (month ? '如 2026-01' : '如 2026-01-31');
   input.classList.add('date-input');
   input.setAttribute('inputmode', 'numeric');
   input.setAttribute('autocomplete', 'off');
-  flatpickr(input, options(input, month));
+  flatpickr(input, config);
 }
 
 function attach(root) {

@@ -131,7 +131,8 @@ def test_calendar_fits_a_390px_phone(demo_server, browser, app):
 
 def test_month_picker_and_date_limits(browser, tmp_path):
     """A month field (a schema pattern of YYYY-MM renders type=month): 一月…十二月, posted as YYYY-MM; a date
-    field's min (申请日期 not before 合同签订日期) holds in the calendar and for typed dates."""
+    field's min (申请日期 not before 合同签订日期) holds in the calendar and for typed dates; a list of dates
+    takes picked days as lines."""
     from playwright.sync_api import expect
 
     if not (DIST / "datepicker.js").exists():
@@ -141,7 +142,9 @@ def test_month_picker_and_date_limits(browser, tmp_path):
         f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
         f'<link rel="stylesheet" href="{(DIST / "datepicker.css").as_uri()}"></head><body>'
         f'<form><input type="month" id="m" name="month" value="2026-03">'
-        f'<input type="date" id="d" name="request_date" min="2026-03-10"></form>'
+        f'<input type="date" id="d" name="request_date" min="2026-03-10">'
+        f'<textarea id="f-meeting_dates" name="meeting_dates">2026-05-20</textarea>'
+        f'<input type="date" class="js-add-date" data-for="f-meeting_dates" hidden></form>'
         f'<script src="{(DIST / "datepicker.js").as_uri()}"></script></body></html>', encoding="utf-8")
     context = browser.new_context(locale="en-US")
     page = context.new_page()
@@ -170,5 +173,13 @@ def test_month_picker_and_date_limits(browser, tmp_path):
         days = page.locator(".flatpickr-calendar.open .flatpickr-day:not(.prevMonthDay):not(.nextMonthDay)")
         expect(days.nth(8)).to_have_class(re.compile(r"flatpickr-disabled"))  # 3 月 9 日
         expect(days.nth(9)).not_to_have_class(re.compile(r"flatpickr-disabled"))  # 3 月 10 日
+        day.press("Escape")
+        # a list of dates (例会日期): a typed or picked day joins the lines, in order
+        adder = page.locator(".js-add-date")
+        expect(adder).to_be_visible()
+        adder.fill("2026年5月8日")
+        adder.press("Enter")
+        expect(page.locator("#f-meeting_dates")).to_have_value("2026-05-08\n2026-05-20")
+        expect(adder).to_have_value("")
     finally:
         context.close()

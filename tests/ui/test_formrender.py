@@ -115,3 +115,13 @@ def test_year_month_pattern_renders_a_month_field_and_posts_back_as_text():
     assert 'type="text" value="" id="f-quarter"' in html and 'type="text" value="" id="f-phone"' in html
     data, errors = formrender.parse_form(schema, MultiDict({"month": "2026-11", "quarter": "", "phone": ""}))
     assert data["month"] == "2026-11" and not errors
+
+
+def test_a_list_of_dates_gets_a_day_adder_beside_its_lines():
+    schema = {"type": "object", "properties": {
+        "meeting_dates": {"type": "array", "title": "例会日期", "items": {"type": "string", "format": "date"}},
+        "names": {"type": "array", "title": "人员", "items": {"type": "string"}}}}
+    html = str(formrender.render_form(schema, {"meeting_dates": ["2026-05-08"]}, {}))
+    assert '<input type="date" class="js-add-date" data-for="f-meeting_dates" aria-label="添加日期" hidden>' in html
+    assert html.count("js-add-date") == 1  # not for a list of names
+    assert "js-add-date" not in str(formrender.render_form(schema, {}, {}, disabled=True))

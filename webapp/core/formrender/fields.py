@@ -75,7 +75,11 @@ def _control(kind, schema, value, path, required, ctx):
         return _checkboxes(schema, value, path, ctx)
     if kind == "lines":
         text = escape("\n".join(_text(x) for x in value)) if isinstance(value, list) else v
-        return (f'<textarea rows="3" {_attrs(schema, path, False, ctx)} placeholder="每行一项">{text}</textarea>')
+        area = f'<textarea rows="3" {_attrs(schema, path, False, ctx)} placeholder="每行一项">{text}</textarea>'
+        if (schema.get("items") or {}).get("format") == "date" and not ctx.disabled:
+            # a list of dates (例会日期): the date picker adds a picked day as a line; shown only with the script
+            area += (f'<input type="date" class="js-add-date" data-for="{_dom_id(path)}" aria-label="添加日期" hidden>')
+        return area
     if kind == "file":
         return _file(schema, value, path, required, ctx)
     if kind == "files":
