@@ -69,7 +69,18 @@ function enhance(input) {
   input.classList.add('date-input');
   input.setAttribute('inputmode', 'numeric');
   input.setAttribute('autocomplete', 'off');
-  flatpickr(input, config);
+  const fp = flatpickr(input, config);
+  followFloor(input, fp);
+}
+
+// data-min-field names the field this date may not precede (申请日期 ≥ 合同签订日期): its value is the min.
+function followFloor(input, fp) {
+  const name = input.dataset.minField;
+  const floor = name && input.form && input.form.querySelector(`[name="${CSS.escape(name)}"]`);
+  if (!floor) { return; }
+  const follow = () => fp.set('minDate', parseTyped(floor.value, true) || input.min || null);
+  follow();
+  floor.addEventListener('change', follow);
 }
 
 function attach(root) {

@@ -131,7 +131,7 @@ def test_calendar_fits_a_390px_phone(demo_server, browser, app):
 
 def test_month_picker_and_date_limits(browser, tmp_path):
     """A month field (a schema pattern of YYYY-MM renders type=month): 一月…十二月, posted as YYYY-MM; a date
-    field's min (申请日期 not before 合同签订日期) holds in the calendar and for typed dates; a list of dates
+    field's min (申请日期 not before 合同签订日期, from the rule's other field) holds in the calendar and for typed dates; a list of dates
     takes picked days as lines."""
     from playwright.sync_api import expect
 
@@ -142,7 +142,10 @@ def test_month_picker_and_date_limits(browser, tmp_path):
         f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
         f'<link rel="stylesheet" href="{(DIST / "datepicker.css").as_uri()}"></head><body>'
         f'<form><input type="month" id="m" name="month" value="2026-03">'
-        f'<input type="date" id="d" name="request_date" min="2026-03-10">'
+        f'<input type="hidden" name="contract_date" value="2026-03-10">'
+        f'<input type="date" id="d" name="request_date" data-min-field="contract_date">'
+        f'<input type="date" id="s" name="submitted_date" value="2026-04-02">'
+        f'<input type="date" id="e" name="expected_completion" min="2026-01-01" data-min-field="submitted_date">'
         f'<textarea id="f-meeting_dates" name="meeting_dates">2026-05-20</textarea>'
         f'<input type="date" class="js-add-date" data-for="f-meeting_dates" hidden></form>'
         f'<script src="{(DIST / "datepicker.js").as_uri()}"></script></body></html>', encoding="utf-8")
@@ -174,6 +177,16 @@ def test_month_picker_and_date_limits(browser, tmp_path):
         expect(days.nth(8)).to_have_class(re.compile(r"flatpickr-disabled"))  # 3 月 9 日
         expect(days.nth(9)).not_to_have_class(re.compile(r"flatpickr-disabled"))  # 3 月 10 日
         day.press("Escape")
+        # the floor may be another live field: its new value moves the min
+        page.locator("#s").fill("2026-04-20")
+        page.locator("#s").press("Tab")
+        later = page.locator("#e")
+        later.fill("2026-04-10")
+        later.press("Tab")
+        expect(later).to_have_value("")
+        later.fill("2026-04-21")
+        later.press("Tab")
+        expect(later).to_have_value("2026-04-21")
         # a list of dates (例会日期): a typed or picked day joins the lines, in order
         adder = page.locator(".js-add-date")
         expect(adder).to_be_visible()

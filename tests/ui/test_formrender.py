@@ -125,3 +125,15 @@ def test_a_list_of_dates_gets_a_day_adder_beside_its_lines():
     assert '<input type="date" class="js-add-date" data-for="f-meeting_dates" aria-label="添加日期" hidden>' in html
     assert html.count("js-add-date") == 1  # not for a list of names
     assert "js-add-date" not in str(formrender.render_form(schema, {}, {}, disabled=True))
+
+
+def test_a_date_that_may_not_precede_another_names_it_for_the_picker():
+    """申请日期 ≥ 合同签订日期 (an x-rule of the fund request): the picker's min follows 合同签订日期."""
+    root = Path(__file__).resolve().parents[2] / "forms"
+    fund = json.loads((root / "fund-request.schema.json").read_text("utf-8"))
+    html = str(formrender.render_form(fund, {"contract_date": "2026-03-10"}, {}))
+    assert '<input type="date" value="" data-min-field="contract_date" id="f-request_date"' in html
+    rect = json.loads((root / "supervision-rectification.schema.json").read_text("utf-8"))
+    html = str(formrender.render_form(rect, {}, {}))
+    assert 'data-min-field="submitted_date" id="f-expected_completion"' in html
+    assert html.count("data-min-field") == 1

@@ -64,7 +64,9 @@ def _control(kind, schema, value, path, required, ctx):
         return html
     if kind in ("date", "month", "date-time", "email"):
         input_type = {"date": "date", "month": "month", "date-time": "datetime-local", "email": "email"}[kind]
-        return f'<input type="{input_type}" value="{v}" {_attrs(schema, path, required, ctx)}>'
+        floor = ctx.date_floors.get(path)
+        after = f' data-min-field="{escape(floor)}"' if floor else ""  # the picker's min follows that field
+        return f'<input type="{input_type}" value="{v}"{after} {_attrs(schema, path, required, ctx)}>'
     if kind == "textarea":
         return f'<textarea rows="5" {_attrs(schema, path, required, ctx)}>{v}</textarea>'
     if kind == "select":

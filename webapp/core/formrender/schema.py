@@ -172,6 +172,24 @@ class _Ctx:
         self.errors = errors or {}
         self.disabled = disabled
         self.file_label = file_label or (lambda file_id: file_id)
+        self.date_floors = date_floors(root)
+
+
+_NOT_BEFORE = re.compile(r"^\s*(?:not (\w+) or )?(\w+) >= (\w+)\s*$")
+
+
+def date_floors(root):
+    """{date field: the date field it may not precede}, read from the x-rules that say so
+    ("not contract_date or request_date >= contract_date"), so the picker greys out the earlier days; the server
+    still checks the rule."""
+    props = (resolve(root, root) or {}).get("properties") or {}
+    is_date = {k for k, v in props.items() if resolve(v, root).get("format") == "date"}
+    floors = {}
+    for rule in root.get("x-rules") or []:
+        m = _NOT_BEFORE.match(str(rule.get("expression") or ""))
+        if m and m.group(2) in is_date and m.group(3) in is_date and m.group(1) in (None, m.group(3)):
+            floors[m.group(2)] = m.group(3)
+    return floors
 
 
 def _text(value):
