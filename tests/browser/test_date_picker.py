@@ -89,6 +89,13 @@ def test_english_browser_gets_a_chinese_calendar_and_posts_iso(demo_server, brow
         page.click("#btn-submit")
         expect(page.locator("#result")).to_contain_text("已提交")
         assert _stored_review_date(app, project_id) == "2026-11-20"
+        # a hand-written page (委托代理) gets the same calendar
+        page.goto(f"{base}/delegation")
+        expect(page.locator("#ends_on")).to_have_attribute("type", "text")
+        expect(page.locator("input[type=date]")).to_have_count(0)
+        page.click("#ends_on")
+        expect(page.locator(CALENDAR).locator(".flatpickr-weekday").first).to_contain_text("周一")
+        _shot(page, "date-picker-delegation")
         assert not errors, errors
     finally:
         context.close()
