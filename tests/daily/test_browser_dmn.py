@@ -5,7 +5,7 @@ stays on its version (DESIGN §9: instances stay on the version they started on)
 import pytest
 
 from tests.browser.signin import login, logout
-from tests.scenarios import driver
+from tests.daily.webproject import WebProject, finalize_and_confirm, to_finalization
 
 BUDGET = 900  # 万元, a 设备购买类 purchase: rule 2 (≤ 1000 万) decides it
 
@@ -36,39 +36,6 @@ def _route(version_id, budget):
     return DMNEngine(dmn.decision.decisionTables[0]).result(task).get("establishment_route")
 
 
-class WebProject(driver.Project):
-    """driver.Project for a project the department creates through the web app's service (Project row and
-    lifecycle instance on the latest version), walked with the scenario driver's consistent form data."""
-
-    def __init__(self, name, at="2025-03-02"):
-        from engine.db import db
-        from webapp.accounts.models import User
-        from webapp.projects.services import create_project
-
-        self.name, self.now, self.trail = name, driver.instant(at), []
-        owner = db.session.execute(db.select(User).filter_by(username="dept_gaj")).scalar()
-        with self._travel():
-            project = create_project(owner, name, 2026, BUDGET)
-        self.id, self.instance_id = project.id, project.instance_id
-
-
-def _to_finalization(p):
-    """谋划, 申报, 预审, 专家论证 (the experts do not ask for 单独立项) and the report to 市政府: 定稿 is next."""
-    driver.plan(p, 2026)
-    driver.declare(p, 2026, category="设备购买类", budget=BUDGET)
-    driver.precheck(p, 2026)
-    driver.review(p, 2026, budget=BUDGET, approved=BUDGET)
-    p.complete("task_government_report", "szf", at="2025-09-01")
-
-
-def _finalize_and_confirm(p):
-    """定稿 runs the decision table; 市数管局 confirms the route the rule gave. Returns that route."""
-    p.complete("task_finalization", "dept", at="2025-09-10", budget_wan=BUDGET, approved_budget_wan=BUDGET)
-    route = p.variables()["establishment_route"]
-    driver.confirm_route(p, 2026, route)
-    return route
-
-
 def _decision_row(page, base, instance_id):
     page.goto(f"{base}/admin/instances/{instance_id}")
     return page.locator("#decisions tr[data-decision='decision_table_establishment_route']")
@@ -83,8 +50,8 @@ def test_dmn_rule_changed_in_the_browser_is_deployed_and_decides(demo_server, br
     with app.app_context():
         v1 = registry.latest_version().id
         assert _route(v1, BUDGET) == "unified"
-        before = WebProject("六安市警务视频设备购置（旧版本）")  # started on v1, waiting at 定稿 when v2 comes
-        _to_finalization(before)
+        before = WebProject("六安市警务视频设备购置（旧版本）", budget=BUDGET)  # started on v1, waiting at 定稿 when v2 comes
+        to_finalization(before, BUDGET)
         assert before.open() == ["task_finalization"] and before.instance.version_id == v1
     login(page, base, "analyst")
     page.goto(f"{base}/modeler/edit?version={v1}&file=bpmn/establishment-route.dmn")
@@ -103,13 +70,13 @@ def test_dmn_rule_changed_in_the_browser_is_deployed_and_decides(demo_server, br
         assert v2 > v1
         assert _route(v2, BUDGET) == "separate"  # the changed rule decides for projects started on v2
         # a new project goes through 申报 and 论证 on v2 and takes the route the changed rule gives
-        after = WebProject("六安市警务视频设备购置（新版本）")
+        after = WebProject("六安市警务视频设备购置（新版本）", budget=BUDGET)
         assert after.instance.version_id == v2
-        _to_finalization(after)
-        assert _finalize_and_confirm(after) == "separate"
+        to_finalization(after, BUDGET)
+        assert finalize_and_confirm(after, BUDGET) == "separate"
         assert after.open() == ["task_separate_application"]
         # the project started before stays on v1: its 定稿 now still decides by the old rule
-        assert _finalize_and_confirm(before) == "unified"
+        assert finalize_and_confirm(before, BUDGET) == "unified"
         assert before.open() == ["task_unified_application"] and before.instance.version_id == v1
         new_id, old_id = after.instance_id, before.instance_id
     # the cockpit's 规则判定 panel: which rule of which version decided each project's route
@@ -129,6 +96,9 @@ def test_dmn_rule_changed_in_the_browser_is_deployed_and_decides(demo_server, br
     expect(row.locator("td").nth(2)).to_have_text(f"版本 {v1}")
     expect(row.locator(".rule")).to_contain_text("第 2 条")
     expect(row.locator(".output")).to_contain_text("统一立项")
+    # a restart (`flask models deploy` of the unchanged folder) says the browser's version is the live one
+    restart = app.test_cli_runner().invoke(args=["models", "deploy"])
+    assert restart.exit_code == 0 and f"当前生效的是版本 {v2}" in restart.output, restart.output
     # token simulation on a diagram
     page.goto(f"{base}/modeler/edit?version={v2}&file=bpmn/stage-plan.bpmn")
     page.wait_for_selector("body[data-modeler-ready='1']", timeout=30000)

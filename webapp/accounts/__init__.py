@@ -32,6 +32,7 @@ def init_app(app):
     extensions.add(app, "actor_principals", delegation.principals_of)
     extensions.add(app, "periodic_job", (_sweep_job, 60))
     throttle.init_app(app)
+    app.add_template_filter(services.person_name, "person")  # a login id shown as the person's name
     app.before_request(security_pages.guard)
     from ..core.api import bp as api_bp
 

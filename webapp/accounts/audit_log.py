@@ -13,17 +13,10 @@ from engine.audit import record
 from engine.db import db
 from engine.models import AuditArchive, AuditEvent
 
+from ..core.auditwords import KIND_LABELS
+
 from . import settings
 from .clockwork import real_now
-
-KINDS = {
-    "login": "登录", "logout": "退出", "password_change": "修改密码", "password_reset": "重置密码",
-    "unlock": "解锁账户", "lock": "锁定账户", "role_change": "角色变更", "edit_user": "编辑用户",
-    "create_department": "新增部门", "export": "导出", "deploy": "部署模型", "clock": "时钟调整",
-    "totp_enrol": "绑定动态口令", "totp_reset": "重置动态口令", "audit_archive": "审计归档",
-    "session_revoke": "注销会话", "recovery_codes": "生成恢复码", "recovery_code_use": "使用恢复码",
-}
-
 
 def query(filters):
     """A select of audit events matching {actor, kind, address, since, until} (dates are Beijing days)."""
@@ -60,7 +53,7 @@ def workbook(rows):
     sheet.append(HEAD)
     for row in rows:
         sheet.append([row.seq, clock.as_utc(row.at).astimezone(clock.BEIJING).strftime("%Y-%m-%d %H:%M:%S"),
-                      row.actor or "", KINDS.get(row.kind, row.kind), row.address or "", row.project_id,
+                      row.actor or "", KIND_LABELS.get(row.kind, row.kind), row.address or "", row.project_id,
                       row.instance_id, json.dumps(row.payload, ensure_ascii=False)])
     as_text_cells(book)
     return book

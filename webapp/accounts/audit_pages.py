@@ -9,6 +9,8 @@ from engine import clock
 from engine.audit import record
 from engine.db import db
 
+from ..core.auditwords import KIND_LABELS, task_names
+
 from . import audit_log, duties
 
 bp = Blueprint("audit", __name__, url_prefix="/audit", template_folder="templates")
@@ -56,7 +58,8 @@ def index():
     total = db.session.execute(db.select(db.func.count()).select_from(query.subquery())).scalar()
     rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).scalars().all()
     return render_template("accounts/audit.html", rows=rows, total=total, page=page, per_page=per_page,
-                           filters=request.args, errors=errors, kinds=audit_log.KINDS,
+                           filters=request.args, errors=errors, kinds=KIND_LABELS,
+                           task_names=task_names(r.task_id for r in rows),
                            to_beijing=lambda at: clock.as_utc(at).astimezone(clock.BEIJING)), (422 if errors else 200)
 
 

@@ -103,6 +103,20 @@ def display_names(usernames):
         db.select(User.username, User.display_name).where(User.username.in_(sorted(usernames)))).all())
 
 
+def person_name(username):
+    """The display name of a login id (the id itself for one that is no user, e.g. `system`); looked up once
+    per request, so a page listing many rows asks the database once per person."""
+    from flask import g
+
+    if not username:
+        return ""
+    known = g.setdefault("egov_person_names", {})
+    if username not in known:
+        known.update(display_names({username}))
+        known.setdefault(username, "系统" if username == "system" else username)
+    return known[username]
+
+
 def active_users_named(names):
     """The active users whose login id or display name is one of `names`."""
     return db.session.execute(db.select(User).where(

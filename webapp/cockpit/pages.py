@@ -11,6 +11,7 @@ from engine.errors import EngineError, Forbidden
 from engine.models import AuditEvent, Incident, Instance
 
 from ..core import varlabels
+from ..core.auditwords import KIND_LABELS
 from ..core.models import Department
 from ..core.pages import int_arg, require
 from ..core.pages import user as signed_in
@@ -61,6 +62,7 @@ def instance(instance_id):
     user = signed_in()
     detail = svc.instance_detail(user, instance_id)
     return render_template("cockpit/instance.html", i=detail, may_act=svc.may_act(user), states=svc.STATES,
+                           kind_labels=KIND_LABELS,
                            decisions=_decisions(detail.get("project_id"), instance_id),
                            diagram_json=json.dumps({"xml": detail["diagram"], **detail["overlays"]},
                                                    ensure_ascii=False).replace("</", "<\\/"))

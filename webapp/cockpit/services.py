@@ -17,6 +17,7 @@ from engine.errors import Conflict, EngineError, Invalid, NotFound
 from engine.models import AuditEvent, Incident, Instance, TaskIndex
 
 from ..accounts.services import user_named
+from ..core import auditwords
 from ..core.access import may_act, may_monitor, require_admin, require_monitor  # noqa: F401  (pages ask svc.may_act)
 from ..core.identity import actor_of
 from ..core.models import Project
@@ -245,8 +246,10 @@ def instance_detail(user, instance_id):
         item["data"] = _small_data(spiff.data) if spiff is not None else {}
     events = db.session.execute(select(AuditEvent).filter_by(instance_id=row.id).order_by(AuditEvent.id.desc())
                                 .limit(200)).scalars()
+    events = list(events)
+    steps = auditwords.task_names(e.task_id for e in events)
     out["audit"] = [{"id": e.id, "at": iso(e.at), "actor": e.actor, "kind": e.kind, "task_id": e.task_id,
-                     "payload": e.payload} for e in events]
+                     "task_name": steps.get(e.task_id), "payload": e.payload} for e in events]
     try:
         out["diagram_file"], out["diagram"] = diagram_of(row.version_id, row.process_id)
     except NotFound:

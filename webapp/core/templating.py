@@ -12,7 +12,7 @@ from engine import roles
 from engine.db import db
 from engine.models import ProcessSpec
 
-from . import extensions
+from . import auditwords, extensions
 from .models import Department
 from .pages import is_admin
 from .timefmt import fmt_date, fmt_dt
@@ -38,6 +38,7 @@ def install(app):
     """Template helpers; error pages come from errors.py's handlers rendering templates/error.html."""
     app.context_processor(_nav_context)
     app.add_template_filter(fmt_dt, "dt")
+    app.add_template_filter(auditwords.details, "audit_details")
     app.add_template_filter(fmt_date, "date")
     app.add_template_filter(fmt_money, "money")
     app.add_template_filter(group_label, "group")

@@ -13,6 +13,7 @@ from engine.models import AuditEvent, Instance, Submission, TaskIndex
 
 from ..accounts import services as accounts
 from ..core import access, extensions, varlabels
+from ..core.auditwords import KIND_LABELS
 from ..core.identity import actor_of
 from ..core.models import Department, Project
 from ..core.paging import page_of
@@ -35,15 +36,6 @@ STATUS_LABELS = {
 REJECTED = "不予立项"
 RETIRED = "已下线"
 
-EVENT_LABELS = {
-    "start": "启动流程", "complete": "办结任务", "claim": "签收任务", "unclaim": "退回签收",
-    "reassign": "改派任务", "draft": "保存草稿", "timer": "定时器触发", "message": "流程消息",
-    "suspend": "挂起流程", "resume": "恢复流程", "terminate": "终止流程", "retry": "重试故障",
-    "incident": "发生故障", "edit_data": "修改流程数据", "migrate": "迁移版本",
-    "complete_instance": "流程结束", "create_project": "创建项目", "upload": "上传文件",
-    "transfer": "转办", "send_back": "退回", "comment": "批注", "decision": "规则判定",
-    "build_year": "建设年度顺延", "retire": "系统下线",
-}
 
 
 def _event_note(kind, payload, names, known=None):
@@ -323,7 +315,8 @@ def history(project_id):
         if actor and behalf:
             actor = f"{actor} 代 {people.get(behalf, behalf)}"  # 委托/代理: who acted for whom
         out.append({"id": e.id, "at": iso(e.at), "actor": e.actor, "actor_name": actor or "系统", "kind": e.kind,
-                    "label": EVENT_LABELS.get(e.kind, e.kind), "note": _event_note(e.kind, e.payload, people, known.get(version)),
+                    "label": KIND_LABELS.get(e.kind, e.kind),
+                    "note": _event_note(e.kind, e.payload, people, known.get(version)),
                     "task_id": e.task_id, "task_name": names.get(e.task_id), "instance_id": e.instance_id,
                     "payload": e.payload})
     return out

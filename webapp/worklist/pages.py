@@ -1,16 +1,17 @@
 """待办 / 已办 and the task page (form, draft, submit, claim)."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from engine import forms as engine_forms
+from engine import forms as engine_forms, roles
 from engine.db import db
 from engine.errors import EngineError, Invalid
-from engine.models import Submission, TaskIndex
+from engine.models import Notification, Submission, TaskIndex
 
 from ..accounts.services import display_names
 from ..core import formrender
 from ..core.models import Project
 from ..core.pages import actor, int_arg, require_login, user
 from ..core.records import db_int
+from ..core.timefmt import now_naive
 from ..core.paging import page_args
 from ..core.taskspec import form_title, render_markdown, schema_for
 from ..files.services import file_label, samples_cover, store_for
@@ -158,6 +159,7 @@ def detail(task_id):
         if errors:  # typed-in text that is not a number etc.: show every problem at once
             raise Invalid("表单填写有误，请按提示修改",
                           fields={**engine_forms.validate(schema, data), **errors})
+        since = now_naive()
         result = task_service.complete(user(), task_id, data)
     except Invalid as exc:
         errors, status = {**exc.fields, **errors}, 422
@@ -167,7 +169,8 @@ def detail(task_id):
         status = exc.status
     else:
         return render_template("worklist/result.html", task=_task_dict(task), result=result, project=_project(task),
-                               project_open=_project_open_tasks(task) if not result.get("next") else [])
+                               project_open=_project_open_tasks(task) if not result.get("next") else [],
+                               step_notes=_step_notes(task, since))
     return _page(task, schema, data, errors, instructions, status)
 
 
@@ -206,6 +209,16 @@ def comment(task_id):
     else:
         flash("批注已发表", "success")
     return redirect(url_for("tasks.detail", task_id=task_id) + "#comments")
+
+
+def _step_notes(task, since):
+    """What the flow told the user's lanes while this step ran (a 申报表 sent after the deadline moving to the
+    next round, and when 填报申报表 comes again): shown on the result page, where the user looks next."""
+    me = user()
+    groups = set(me.groups) | {roles.person_group(me.username)}
+    return db.session.execute(db.select(Notification.message).where(
+        Notification.instance_id == task.instance_id, Notification.created_at >= since,
+        Notification.group_code.in_(sorted(groups))).order_by(Notification.id).limit(5)).scalars().all()
 
 
 def _task_dict(task):
