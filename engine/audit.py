@@ -1,12 +1,13 @@
 """The append-only audit trail (DESIGN decision 10) and its hash chain (等保 8.1.4.3).
 
 `record` adds an event to the current transaction. At commit each new row carries a digest of its own content
-and no place in the chain yet, so writers never wait for one another. Right after the commit, in a short
-transaction of its own, `seal` numbers the waiting rows after the chain's head in the order they were written
-and hashes each over its content and the previous row's hash; only that step holds the head row. A sealing
-step that finds the head busy leaves its rows to the one holding it, to the next commit or to the scheduler's
-sweep; `verify` seals what is waiting before it walks the chain. A row edited while waiting no longer matches
-its digest and is never sealed; a row inserted around the system has no digest: both are reported.
+and no place in the chain yet, so writers never wait for one another. Once the transaction has ended and its
+connection is back in the pool, `seal` numbers the waiting rows after the chain's head in the order they were
+written and hashes each over its content and the previous row's hash (so a thread never holds two
+connections at once). A sealing step that finds the head busy, or moved on since it read it, leaves its rows
+to the one holding it, to the next commit or to the scheduler's sweep; `verify` seals what is waiting before it
+walks the chain. A row edited while waiting no longer matches its digest and is never sealed; a row inserted
+around the system has no digest: both are reported.
 """
 import hashlib
 import json
@@ -14,7 +15,7 @@ import logging
 from types import SimpleNamespace
 
 from flask import has_request_context, request
-from sqlalchemy import event, inspect, text
+from sqlalchemy import event, inspect, text, true
 from sqlalchemy.orm import Session
 
 from . import clock
@@ -23,6 +24,7 @@ from .models import AuditArchive, AuditChain, AuditEvent
 
 _PENDING = "audit_unsealed"
 _WRITTEN = "audit_written"
+_SEAL_DUE = "audit_seal_due"
 SEAL_BATCH = 1000
 log = logging.getLogger("egov.audit")
 
@@ -68,10 +70,19 @@ def _digest(session, _context, _instances):
 @event.listens_for(Session, "after_commit")
 def _seal_after_commit(session):
     session.info.pop(_PENDING, None)
-    if not session.info.pop(_WRITTEN, False):
+    if session.info.pop(_WRITTEN, False):
+        session.info[_SEAL_DUE] = session.get_bind()  # sealed once the transaction has given its connection back
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _seal_when_released(session, transaction):
+    if transaction.parent is not None:
+        return
+    bind = session.info.pop(_SEAL_DUE, None)
+    if bind is None:
         return
     try:
-        seal(session.get_bind(), wait=False)
+        seal(bind, wait=False)
     except Exception:  # the rows are committed with their digests; the scheduler's sweep seals them
         log.exception("sealing audit rows after commit failed")
 
@@ -93,73 +104,111 @@ _COLUMNS = [getattr(AuditEvent, name) for name in (
 
 
 def seal(bind=None, wait=True):
-    """Chain the committed rows still waiting, oldest first, in one short transaction; returns how many.
+    """Chain the committed rows still waiting, oldest first; returns how many.
 
-    wait=False (right after a commit, PostgreSQL): if another process holds the head it is sealing already,
-    and whatever it missed goes with the next commit or the scheduler's sweep, so nobody queues behind it.
+    wait=False (right after a commit): if another process holds the head, or moves it meanwhile, it is sealing
+    already, and whatever it missed goes with the next commit or the scheduler's sweep, so nobody queues behind it.
     """
     bind = bind or db.engine
     sealed = 0
-    with bind.connect() as conn:
+    with _sealing_connection(bind) as conn:
         while True:
-            with conn.begin():
-                head = _lock_head(conn, wait)
+            if conn.dialect.name == "postgresql":
+                head, rows = _read_waiting(conn)
                 if head is None:
-                    return sealed
-                seq, prev = head
-                rows = conn.execute(db.select(*_COLUMNS).where(AuditEvent.seq.is_(None))
-                                    .order_by(AuditEvent.id).limit(SEAL_BATCH)).all()
-                changes = []
-                for row in rows:
-                    if row.hash != row_hash(row, None):
-                        continue  # edited while waiting, or written around the system: verify reports it
-                    seq += 1
-                    chained = SimpleNamespace(**{**row._asdict(), "seq": seq})
-                    prev_hash, prev = prev, row_hash(chained, prev)
-                    changes.append({"i": row.id, "s": seq, "p": prev_hash, "h": prev})
+                    _create_head(conn)
+                    continue
+                changes, seq, prev = _chain(rows, *head)
                 if not changes:
                     return sealed
-                _write_chain(conn, changes, seq, prev)
+                moved = _move(conn, changes, head[0], seq, prev, wait)
+                if moved is None:  # the head was busy or moved on: its holder seals, or this one tries again
+                    if not wait:
+                        return sealed
+                    continue
+            else:
+                with conn.begin():
+                    head = _lock_head_sqlite(conn)
+                    rows = conn.execute(_waiting_rows()).all()
+                    changes, seq, prev = _chain(rows, *head)
+                    if not changes:
+                        return sealed
+                    _write_chain_sqlite(conn, changes, seq, prev)
             sealed += len(changes)
             if len(rows) < SEAL_BATCH:
                 return sealed
 
 
-def _write_chain(conn, changes, seq, head_hash):
-    if conn.dialect.name == "postgresql":  # rows and head in one round trip
-        conn.execute(text(
-            "WITH moved AS (UPDATE audit_event e SET seq = v.s, prev_hash = v.p, hash = v.h"
-            " FROM unnest(CAST(:i AS integer[]), CAST(:s AS bigint[]), CAST(:p AS text[]), CAST(:h AS text[]))"
-            " AS v(i, s, p, h) WHERE e.id = v.i)"
-            " UPDATE audit_chain SET seq = :seq, hash = :head WHERE id = 1"),
-            {"i": [c["i"] for c in changes], "s": [c["s"] for c in changes], "p": [c["p"] for c in changes],
-             "h": [c["h"] for c in changes], "seq": seq, "head": head_hash})
-        return
+def _sealing_connection(bind):
+    """PostgreSQL: each sealing statement is a transaction of its own (no BEGIN, no COMMIT to wait for)."""
+    conn = bind.connect()
+    return conn.execution_options(isolation_level="AUTOCOMMIT") if conn.dialect.name == "postgresql" else conn
+
+
+def _waiting_rows():
+    return db.select(*_COLUMNS).where(AuditEvent.seq.is_(None)).order_by(AuditEvent.id).limit(SEAL_BATCH)
+
+
+def _chain(rows, seq, prev):
+    """The new (id, seq, prev_hash, hash) of every waiting row whose content still matches its digest."""
+    changes = []
+    for row in rows:
+        if row.hash != row_hash(row, None):
+            continue  # edited while waiting, or written around the system: verify reports it
+        seq += 1
+        chained = SimpleNamespace(**{**{c.name: getattr(row, c.name) for c in _COLUMNS}, "seq": seq})
+        prev_hash, prev = prev, row_hash(chained, prev)
+        changes.append({"i": row.id, "s": seq, "p": prev_hash, "h": prev})
+    return changes, seq, prev
+
+
+def _read_waiting(conn):
+    """((seq, hash) of the head, the waiting rows), read in one snapshot; (None, []) when there is no head yet."""
+    waiting = _waiting_rows().subquery().lateral("waiting")
+    found = conn.execute(
+        db.select(AuditChain.seq.label("head_seq"), AuditChain.hash.label("head_hash"), *waiting.c)
+        .select_from(AuditChain.__table__.outerjoin(waiting, true()))
+        .where(AuditChain.id == 1).order_by(waiting.c.id)).all()
+    if not found:
+        return None, []
+    return (found[0].head_seq, found[0].head_hash), [r for r in found if r.id is not None]
+
+
+# Rows and head in one statement, applied only while the head is still where it was read (and not held by
+# another sealer: SKIP LOCKED, or FOR UPDATE when the caller waits). Chaining is re-done from the digests if
+# this commit is lost, so it need not wait for the disk (set_config(…, true) is SET LOCAL).
+_MOVE = ("WITH head AS (SELECT id, set_config('synchronous_commit', 'off', true) FROM audit_chain"
+         " WHERE id = 1 AND seq = CAST(:old AS bigint) FOR UPDATE{skip}),"
+         " moved AS (UPDATE audit_chain c SET seq = :seq, hash = :head FROM head WHERE c.id = head.id RETURNING c.id)"
+         " UPDATE audit_event e SET seq = v.s, prev_hash = v.p, hash = v.h"
+         " FROM unnest(CAST(:i AS integer[]), CAST(:s AS bigint[]), CAST(:p AS text[]), CAST(:h AS text[]))"
+         " AS v(i, s, p, h), moved WHERE e.id = v.i AND e.seq IS NULL")
+
+
+def _move(conn, changes, old_seq, seq, head_hash, wait):
+    """How many rows moved, or None when the head was busy or no longer at `old_seq`."""
+    result = conn.execute(text(_MOVE.format(skip="" if wait else " SKIP LOCKED")), {
+        "i": [c["i"] for c in changes], "s": [c["s"] for c in changes], "p": [c["p"] for c in changes],
+        "h": [c["h"] for c in changes], "old": old_seq, "seq": seq, "head": head_hash})
+    return result.rowcount or None
+
+
+def _write_chain_sqlite(conn, changes, seq, head_hash):
     conn.execute(text("UPDATE audit_event SET seq = :s, prev_hash = :p, hash = :h WHERE id = :i"), changes)
     conn.execute(text("UPDATE audit_chain SET seq = :s, hash = :h WHERE id = 1"), {"s": seq, "h": head_hash})
 
 
-def _lock_head(conn, wait):
-    """(seq, hash) of the head row, locked to this transaction; None when another sealer holds it."""
-    if conn.dialect.name == "postgresql":
-        # Chaining is re-done from the digests if this commit is lost, so it need not wait for the disk
-        # (set_config(…, true) is SET LOCAL, in the same round trip as the lock).
-        lock = text("SELECT seq, hash, set_config('synchronous_commit', 'off', true) FROM audit_chain WHERE id = 1"
-                    " FOR UPDATE" + ("" if wait else " SKIP LOCKED"))
-        head = conn.execute(lock).first()
-        if head is None and _create_head(conn):
-            head = (0, "")
-        return head and (head[0], head[1])
-    # SQLite: the UPDATE takes the database's write lock first, so two processes never read the same head.
+def _lock_head_sqlite(conn):
+    """(seq, hash) of the head row. The UPDATE takes the database's write lock first, so two processes never
+    read the same head."""
     if conn.execute(text("UPDATE audit_chain SET seq = seq WHERE id = 1")).rowcount == 0:
         _create_head(conn)
     return tuple(conn.execute(text("SELECT seq, hash FROM audit_chain WHERE id = 1")).one())
 
 
 def _create_head(conn):
-    """Insert the head row if missing; True when this transaction made (and so holds) it."""
-    made = text("INSERT INTO audit_chain (id, seq, hash) VALUES (1, 0, '') ON CONFLICT DO NOTHING RETURNING id")
-    return conn.execute(made).first() is not None
+    """Insert the head row if missing."""
+    conn.execute(text("INSERT INTO audit_chain (id, seq, hash) VALUES (1, 0, '') ON CONFLICT DO NOTHING"))
 
 
 def verify(batch=2000):

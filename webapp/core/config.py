@@ -43,11 +43,11 @@ def load(app, overrides=None):
 def _engine_options(url):
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30, "check_same_thread": False}}
-    # A request (or timer step) may hold two connections at once: its session's, and the one beside it that
-    # seals the audit rows after its commit or counts sign-in attempts. The pool allows for that, so that as
-    # many threads as a process runs never wait on each other for a connection. Idle connections are pinged
-    # before use (app.ping_when_idle), busy ones are not.
-    return {"pool_size": 10, "max_overflow": 30}
+    # A thread holds one connection at a time: the audit seal after a commit runs once the session has given
+    # its connection back, and takes that same one again (last in, first out), so the pool's defaults serve as
+    # many threads as a process runs (gunicorn: 4 per worker) and several workers stay well within the
+    # server's max_connections. Idle connections are pinged before use (app.ping_when_idle), busy ones are not.
+    return {"pool_size": 5, "max_overflow": 10, "pool_use_lifo": True}
 
 
 def _instance_secret(instance):

@@ -203,10 +203,18 @@ def may_see_task(user, task):
 
 def get_task_for(user, task_id):
     """The task, or NotFound when it does not exist or is not the user's or their groups'."""
-    task = db.session.get(TaskIndex, str(task_id)) if isinstance(task_id, str) and len(task_id) <= 36 else None
-    if task is None or not may_see_task(user, task):
+    return task_and_project(user, task_id)[0]
+
+
+def task_and_project(user, task_id):
+    """(task, its project or None) in one query, as get_task_for checks it; every answer about a task names it."""
+    found = None
+    if isinstance(task_id, str) and len(task_id) <= 36:
+        found = db.session.execute(select(TaskIndex, Project).outerjoin(Project, Project.id == TaskIndex.project_id)
+                                   .where(TaskIndex.id == task_id)).first()
+    if found is None or not may_see_task(user, found[0]):
         raise NotFound("任务不存在或无权查看")
-    return task
+    return tuple(found)
 
 
 def instructions(task):
@@ -226,8 +234,8 @@ def instructions(task):
 
 def task_detail(user, task_id):
     """task_dict plus form_schema, data (the draft or the variables the form starts from) and instructions."""
-    task = get_task_for(user, task_id)
-    out = task_dict(task)
+    task, project = task_and_project(user, task_id)
+    out = task_dict(task, project)
     schema = runtime.form_schema(task)
     data = runtime.task_data(task.id) if task.state == "ready" else _submitted(task.id)
     properties = (schema or {}).get("properties")
@@ -280,12 +288,12 @@ def save_draft(user, task_id, data):
 
 def complete(user, task_id, data):
     """Validate and complete; files named in the form must exist and become the project's files."""
-    task = get_task_for(user, task_id)
+    task, project = task_and_project(user, task_id)
     checker = files.file_checker(user, task.project_id)
 
     def finish():  # in the completion's transaction: files and the task's new state together
         files.bind_files(checker.loaded.values(), task.project_id)
-        return task_dict(task)
+        return task_dict(task, project)
 
     result = runtime.complete_task(task_id, data, actor_of(user), file_exists=checker, within=finish)
     result["next"] = [{**n, "due": iso(n["due"])} for n in result["next"]]
