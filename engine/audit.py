@@ -201,9 +201,11 @@ def _write_chain_sqlite(conn, changes, seq, head_hash):
 def _lock_head_sqlite(conn):
     """(seq, hash) of the head row. The UPDATE takes the database's write lock first, so two processes never
     read the same head."""
-    if conn.execute(text("UPDATE audit_chain SET seq = seq WHERE id = 1")).rowcount == 0:
+    head = conn.execute(text("UPDATE audit_chain SET seq = seq WHERE id = 1 RETURNING seq, hash")).first()
+    if head is None:
         _create_head(conn)
-    return tuple(conn.execute(text("SELECT seq, hash FROM audit_chain WHERE id = 1")).one())
+        head = conn.execute(text("SELECT seq, hash FROM audit_chain WHERE id = 1")).one()
+    return tuple(head)
 
 
 def _create_head(conn):
