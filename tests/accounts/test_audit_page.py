@@ -20,7 +20,9 @@ def test_auditor_filters_and_exports_the_log(app, db, make_user):
     auditor, _ = _login(app, "auditor")
     page = auditor.get("/audit?actor=zhang3&kind=login").get_data(as_text=True)
     assert page.count("<tr>") == 3 and "127.0.0.1" in page  # header + the two attempts
-    assert auditor.get("/audit?since=yesterday").status_code == 422
+    bad = auditor.get("/audit?since=yesterday")
+    assert bad.status_code == 422 and "日期应写成“2026-11-30”这样的年-月-日" in bad.get_data(as_text=True)
+    assert "YYYY" not in bad.get_data(as_text=True)  # no developer notation in what a user reads
     listed = auditor.get("/api/audit?actor=zhang3").get_json()
     assert listed["total"] == 2 and {i["payload"]["ok"] for i in listed["items"]} == {True, False}
     r = auditor.get("/audit/export.xlsx?actor=zhang3")

@@ -206,6 +206,8 @@ def test_api_access_and_xlsx(town, app):
         assert [r["project_id"] for r in dept["rows"]] == [1] and dept["summary"]["projects"] == 1
         assert client(app, users["fgw"]).get("/api/reports/monthly?month=2026-06").status_code == 403
         assert client(app, users["sgj"]).get("/api/reports/monthly?month=2026-13").status_code == 422
+        bad = client(app, users["sgj"]).get("/api/reports/monthly?month=June")
+        assert bad.status_code == 422 and bad.get_json()["message"] == "月份应写成“2026-11”这样的年-月"
         x = client(app, users["szf"]).get("/api/reports/monthly.xlsx?month=2026-06")
         assert x.status_code == 200 and x.mimetype.endswith("spreadsheetml.sheet")
         assert load_workbook(BytesIO(x.data))["项目进展"].max_row == 7

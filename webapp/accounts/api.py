@@ -95,7 +95,7 @@ def audit_list():
             try:
                 filters[key] = date.fromisoformat(args[key])
             except ValueError:
-                raise Invalid("日期格式应为 YYYY-MM-DD", fields={key: "日期格式应为 YYYY-MM-DD"})
+                raise Invalid("日期应写成“2026-11-30”这样的年-月-日", fields={key: "日期应写成“2026-11-30”这样的年-月-日"})
     page, per_page = page_args(50)
     query = audit_log.query(filters)
     total = db.session.execute(db.select(db.func.count()).select_from(query.subquery())).scalar()

@@ -44,7 +44,7 @@ def _filters():
             try:
                 filters[key] = date.fromisoformat(raw)
             except ValueError:
-                errors[key] = "日期格式应为 YYYY-MM-DD"
+                errors[key] = "日期应写成“2026-11-30”这样的年-月-日"
     return filters, errors
 
 

@@ -136,7 +136,7 @@ def calendar_set_day(day, kind, note):
     try:
         when = date_type.fromisoformat(day)
     except ValueError:
-        raise click.BadParameter(f"无法识别的日期：{day}（请用 YYYY-MM-DD）")
+        raise click.BadParameter(f"无法识别的日期：{day}（请写成“2026-11-30”这样的年-月-日）")
     with unit_of_work():
         row = db.session.get(CalendarOverride, when) or CalendarOverride(day=when)
         row.is_workday, row.note = kind == "workday", note

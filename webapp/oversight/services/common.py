@@ -88,11 +88,11 @@ def require_sgj(user):
 
 def parse_month(value):
     if not isinstance(value, str) or len(value) != 7 or value[4] != "-":
-        raise Invalid("月份格式应为 YYYY-MM", fields={"month": "月份格式应为 YYYY-MM"})
+        raise Invalid("月份应写成“2026-11”这样的年-月", fields={"month": "月份应写成“2026-11”这样的年-月"})
     try:
         year, month = int(value[:4]), int(value[5:])
     except ValueError:
-        raise Invalid("月份格式应为 YYYY-MM", fields={"month": "月份格式应为 YYYY-MM"})
+        raise Invalid("月份应写成“2026-11”这样的年-月", fields={"month": "月份应写成“2026-11”这样的年-月"})
     if not (2000 <= year <= 2100 and 1 <= month <= 12):
         raise Invalid("月份超出范围", fields={"month": "月份超出范围"})
     return year, month
