@@ -105,6 +105,11 @@ def test_newcomer_defects_are_gone(demo_server, browser_page, app):
     expect(page.locator("#open-tasks")).to_contain_text("市发改委 投资科")
     expect(page.locator("#history")).to_contain_text("立项方式")
     _diagram_tools(page)
+    # the current step sits in the middle of the view (the diagram is wider than the page)
+    offset = page.evaluate("""() => { const el = document.querySelector('.egov-active');
+        const box = el.closest('.djs-container').parentNode.getBoundingClientRect(), r = el.getBoundingClientRect();
+        return Math.abs((r.left + r.right) / 2 - (box.left + box.right) / 2) / box.width; }""")
+    assert offset < 0.2, f"current step {offset:.0%} of the width off the middle"
     page.locator(".egov-viewer-tools button", has_text="全屏").first.click()
     wait_until(page, "!!document.fullscreenElement || !!document.querySelector('.egov-viewer-full')")
     _shot(page, "project")
@@ -157,6 +162,14 @@ def test_newcomer_defects_are_gone(demo_server, browser_page, app):
         page.goto(base + path)
         assert page.locator(".crumbs").inner_text().replace(" ", "").startswith("首页›用户管理"), path
     _shot(page, "users")
+
+    # the modeler (analyst): the properties panel names the diagram's root in Chinese, never COLLABORATION
+    _relogin(page, base, "analyst")
+    page.goto(f"{base}/modeler/edit?version={version}&file=bpmn/lifecycle.bpmn")
+    page.wait_for_selector("body[data-modeler-ready='1']", timeout=30000)
+    header = page.locator(".bio-properties-panel-header-type").first.inner_text()
+    assert re.search(r"[\u4e00-\u9fff]", header) and "COLLABORATION" not in header.upper(), header
+    _shot(page, "modeler")
 
     # 安全审计员: every kind in words, payloads as 名称：值, names beside the login ids
     _relogin(page, base, "auditor")
