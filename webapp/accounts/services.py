@@ -103,6 +103,9 @@ def display_names(usernames):
         db.select(User.username, User.display_name).where(User.username.in_(sorted(usernames)))).all())
 
 
+SYSTEM_ACTORS = {"system": "系统", "cli": "命令行"}  # actors of the audit trail that are no person
+
+
 def person_name(username):
     """The display name of a login id (the id itself for one that is no user, e.g. `system`); looked up once
     per request, so a page listing many rows asks the database once per person."""
@@ -113,7 +116,7 @@ def person_name(username):
     known = g.setdefault("egov_person_names", {})
     if username not in known:
         known.update(display_names({username}))
-        known.setdefault(username, "系统" if username == "system" else username)
+        known.setdefault(username, SYSTEM_ACTORS.get(username, username))
     return known[username]
 
 
