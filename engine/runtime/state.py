@@ -249,12 +249,14 @@ def _stage_of(wf, row):
 
 
 def latest_task(wf):
-    """The task finished last in any (sub)process, else the workflow's last task.
+    """The task finished or made ready last in any (sub)process, else the workflow's last task.
 
     wf.last_task stays at the top level while a stage's call activity runs, so it misses what the stage's
-    steps decided (e.g. establishment_route). Ties on the clock go to the later one in tree order.
+    steps decided (e.g. establishment_route). A ready task counts: its preScript has run, and what it set
+    (a fund request's contract amount) is the instance's before anyone submits. Ties on the clock go to
+    the later one in tree order.
     """
-    done = list(enumerate(wf.get_tasks(state=TaskState.COMPLETED)))
+    done = list(enumerate(wf.get_tasks(state=TaskState.COMPLETED | TaskState.READY)))
     return max(done, key=lambda it: (it[1].last_state_change, it[0]))[1] if done else wf.last_task
 
 

@@ -40,6 +40,9 @@ def test_fund_requests_never_pay_above_the_contract(real_model):
     first = fund(p, 0)
     row = p.instances("fund_request")[0]
     assert (row.id, row.owner_group, row.stage, row.parent_id) == (first, DEPT, "实施", None)
+    # 带入合同与已拨付 is the request form's preScript: the listed contract amount (the cockpit searches by
+    # it) is there while the department has not submitted yet
+    assert row.variables["contract_amount_wan"] == CONTRACT
     task = p.task("task_fund_request")
     assert (task.lane, task.group_code, task.instance_id) == ("项目建设主管部门", DEPT, first)
     request(p, 300, "2026-05-25", paid_total_wan=0)
