@@ -57,7 +57,7 @@ class DiWriter:
         return bands
 
     def write_di(self):
-        self.labels = []
+        self.labels, self.label_of = [], {}   # boundary labels placed so far; by event
         for d in self.root.findall("bpmndi:BPMNDiagram", NS):
             self.root.remove(d)
         diagram = etree.SubElement(self.root, f"{{{BPMNDI}}}BPMNDiagram",
@@ -90,20 +90,22 @@ class DiWriter:
             el = self.nodes[n]
             if local(el) == "boundaryEvent" and el.get("name"):
                 lab = etree.SubElement(plane[-1], f"{{{BPMNDI}}}BPMNLabel")
-                x, y, w, h = self.boundary_label(n)
+                x, y, w, h = self.label_of[n] = self.boundary_label(n)
                 etree.SubElement(lab, f"{{{DC}}}Bounds", x=fmt(x), y=fmt(y), width=fmt(w), height=fmt(h))
+        self.route_all()
+        self.place_data_objects()
         for ref in self.data_refs:
             if ref in self.box:
                 shape(ref, self.box[ref])
-        self.route_all()
         for f in self.flows:
             e = etree.SubElement(plane, f"{{{BPMNDI}}}BPMNEdge", id=f"{f.get('id')}_di", bpmnElement=f.get("id"))
             for x, y in self.route(f):
                 etree.SubElement(e, f"{{{DI}}}waypoint", x=fmt(x), y=fmt(y))
         self.write_message_flows(plane)
+        paths = {ref: iter(self.association_paths(ref)) for ref in self.data_refs}
         for aid, node, ref, direction in self.assocs:
             e = etree.SubElement(plane, f"{{{BPMNDI}}}BPMNEdge", id=f"{aid}_di", bpmnElement=aid)
-            for x, y in self.route_association(node, ref, direction):
+            for x, y in next(paths[ref]):
                 etree.SubElement(e, f"{{{DI}}}waypoint", x=fmt(x), y=fmt(y))
 
     def boundary_label(self, n):

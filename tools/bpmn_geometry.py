@@ -70,3 +70,16 @@ def seg_cross(p, q, r, s, tol=0.5):
 def crossings(a, b):
     """How many times path a crosses path b."""
     return sum(seg_cross(p, q, r, s) for p, q in zip(a, a[1:]) for r, s in zip(b, b[1:]))
+
+
+def alongside(a, b, tol=3):
+    """How many segments of path a run on a segment of path b (axis-parallel, overlapping by more than a point)."""
+    def along(p, q, r, s):
+        for i in (0, 1):   # i: the axis the segments run along
+            j = 1 - i
+            if p[j] == q[j] and r[j] == s[j] and abs(p[j] - r[j]) < tol and p[i] != q[i] and r[i] != s[i]:
+                lo, hi = max(min(p[i], q[i]), min(r[i], s[i])), min(max(p[i], q[i]), max(r[i], s[i]))
+                if hi - lo > tol:
+                    return True
+        return False
+    return sum(along(p, q, r, s) for p, q in zip(a, a[1:]) for r, s in zip(b, b[1:]))

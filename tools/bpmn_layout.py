@@ -20,9 +20,10 @@ What it does, per file (one collaboration with one participant, one process with
   leaves its bottom between the deeper and the shallower branches (exits_between), crossing neither;
 * sequence flows are routed orthogonally: each takes, among its routes that pass through no shape, the one
   crossing the fewest other flows (loops may run along the top or bottom edge of a lane, round its content);
-* a ``bpmn:dataObjectReference`` goes into a free sub-row of the lane of the first node that writes it
-  (else reads it), in the middle column of the nodes associated with it; its data input/output
-  associations are drawn as edges.
+* a ``bpmn:dataObjectReference`` goes into a free slot (column and sub-row) of the lane of the first node
+  that writes it (else reads it): the slot no sequence flow passes through whose associations pass through
+  no shape or boundary label and cross the fewest sequence flows, the shortest on a tie (first guess: the
+  middle column of the nodes associated with it); the associations are drawn as edges.
 
 Ids and names are never changed. Only stdlib + lxml.
 """
@@ -191,7 +192,7 @@ class Layout(Routing, DiWriter):
                 r += 1
             taken.add((lane, c, r))
             self.lane_of[ref], self.col[ref], sub[ref] = lane, c, r
-        self.sub = sub
+        self.sub, self.taken = sub, taken
         self.nsub = defaultdict(lambda: 1)
         for (lane, _c, r) in taken:
             self.nsub[lane] = max(self.nsub[lane], r + 1)

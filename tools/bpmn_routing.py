@@ -98,8 +98,68 @@ class Routing:
                     res.append([(sx + sw, scy), (gx, scy), (gx, tcy), (tx, tcy)])
         return res
 
-    def route_association(self, node, ref, direction):
-        """An orthogonal path between a node and a data object reference that crosses no other shape."""
+    def place_data_objects(self):
+        """Move each data object reference to the free slot of its lane where it reads best (see the module
+        doc of bpmn_layout); the sequence flows are routed already and keep their routes."""
+        labels = self.label_boxes()
+        flows = list(self.routes.values())
+        for ref in self.data_refs:
+            if ref not in self.box:
+                continue
+            lane = self.lane_of[ref]
+            ly = self.lane_box[lane][1]
+            linked = [n for _a, n, r, _d in self.assocs if r == ref]
+            slots = [(self.col[ref], self.sub[ref])] + [
+                (c, r) for r in range(self.nsub[lane]) for c in range(self.ncols)
+                if (lane, c, r) not in self.taken and self.col_w[c] >= 36]
+            best = None
+            for c, r in slots:
+                cx, cy = self.col_left(c) + self.col_w[c] / 2, ly + r * ROW_H + ROW_H / 2
+                box = (cx - 18, cy - 25, 36, 50)
+                if any(seg_hits(a, b, box) for route in flows for a, b in zip(route, route[1:])) or \
+                        any(overlap(box, label) for label in labels):
+                    continue
+                self.box[ref] = box
+                paths = self.association_paths(ref)
+                blocked = sum(seg_hits(a, b, o) for path, node in zip(paths, linked) for a, b in zip(path, path[1:])
+                              for o in self.label_boxes(node) + list(self.box.values()))
+                blocked += sum(alongside(path, route) for path in paths for route in flows + paths if route is not path)
+                crossed = sum(crossings(path, route) for path in paths for route in flows)
+                length = sum(abs(a[0] - b[0]) + abs(a[1] - b[1]) for path in paths for a, b in zip(path, path[1:]))
+                score = (blocked, crossed, length)
+                if best is None or score < best[0]:
+                    best = (score, box, c, r)
+            if best is not None:
+                _score, self.box[ref], self.col[ref], self.sub[ref] = best
+
+    def association_paths(self, ref):
+        """The paths of ref's associations, in order, each running on no flow and no association before it."""
+        paths = []
+        for _a, node, r, direction in self.assocs:
+            if r == ref:
+                paths.append(self.route_association(node, ref, direction, list(self.routes.values()) + paths))
+        return paths
+
+    def label_boxes(self, skip=None):
+        """Boundary labels as placed, and where bpmn-js puts the label of a named event or gateway (below it);
+        `skip`'s own label left out (a path leaving an event downwards runs through it)."""
+        found = list(getattr(self, "label_of", {}).values())
+        for n, el in self.nodes.items():
+            tag = local(el)
+            if n != skip and el.get("name") and tag != "boundaryEvent" and \
+                    (tag.endswith("Event") or tag.endswith("Gateway")):
+                x, y, w, h = self.box[n]
+                found.append((x + w / 2 - 45, y + h + 2, 90, 28))
+        return found
+
+    def row_gaps(self):
+        """The y of every border between two sub-rows of a lane."""
+        return sorted({lane[1] + k * ROW_H for lane_id, lane in enumerate(self.lane_box)
+                       for k in range(1, self.nsub[lane_id])})
+
+    def route_association(self, node, ref, direction, drawn=()):
+        """An orthogonal path between a node and a data object reference that crosses no other shape (the
+        node's own boundary events and their labels included)."""
         nx, ny, nw, nh = self.box[node]
         rx, ry, rw, rh = self.box[ref]
         ncx, ncy, rcx, rcy = nx + nw / 2, ny + nh / 2, rx + rw / 2, ry + rh / 2
@@ -118,11 +178,26 @@ class Routing:
             sx = nx + nw if right else nx
             rx_side = rx if gx < rx else rx + rw
             for y0 in (ncy + dy, ncy - dy):
+                if ry < y0 < ry + rh and (rx > sx) == right:   # straight across, beside the flows
+                    cands.append([(sx, y0), (rx_side, y0)])
                 cands.append([(sx, y0), (gx, y0), (gx, rcy), (rx_side, rcy)])   # down a column gap
-        skip = {node, ref} | set(self.boundaries.get(node, []))
+                for ly in self.row_gaps():   # down a column gap, along a row gap, down (up) into it
+                    if min(y0, ry) < ly < max(y0, ry + rh):
+                        r_edge = ry + rh if ly > rcy else ry
+                        for dx in (0, 10, -10):
+                            cands.append([(sx, y0), (gx, y0), (gx, ly), (rcx + dx, ly), (rcx + dx, r_edge)])
+        for ly in self.row_gaps():   # along the gap between two sub-rows, down (up) at both ends
+            if min(ny, ry) < ly < max(ny + nh, ry + rh):
+                n_edge = ny + nh if ly > ncy else ny
+                r_edge = ry + rh if ly > rcy else ry
+                for dx in (0, 10, -10):   # off the middle: another association may enter there
+                    cands.append([(ncx, n_edge), (ncx, ly), (rcx + dx, ly), (rcx + dx, r_edge)])
+        # its own ends are obstacles too (a path leaves and enters them at their edge), and boundary labels
+        obstacles = list(self.box.values()) + self.label_boxes(node)
         path = cands[0]
         for c in cands:
-            if not any(seg_hits(a, b, self.box[n]) for a, b in zip(c, c[1:]) for n in self.box if n not in skip):
+            if not any(seg_hits(a, b, o) for a, b in zip(c, c[1:]) for o in obstacles) and \
+                    not any(alongside(c, other) for other in drawn):
                 path = c
                 break
         return path if direction == "out" else path[::-1]

@@ -25,6 +25,7 @@ MIN_LABEL_PT = 7
 DEFAULT_LABEL = (90, 20)
 CONTAINERS = {"participant", "lane", "subProcess", "transaction", "group", "textAnnotation"}
 FLOWS = {"sequenceFlow", "messageFlow"}
+DATA_ASSOCIATIONS = {"dataInputAssociation", "dataOutputAssociation"}
 
 
 def local(el):
@@ -205,6 +206,15 @@ def _overlaps(elements, shapes, labels, edges):
             if other != event_id and _hits(rect, box):
                 problems.append(f"边界事件“{element.get('name')}”（{event_id}）的标签压在图形 {other} 上")
     for element, points in edges:
+        if local(element) in DATA_ASSOCIATIONS:
+            # from its activity or event (the parent) to the data object; a boundary label counts as a shape
+            ends = _ancestors(element) | {ref.text for ref in element if local(ref) in ("sourceRef", "targetRef")}
+            boxes = {**obstacles, **{f"{i} 的标签": r for i, r in labels.items()
+                                     if local(elements[i]) == "boundaryEvent"}}
+            for other, box in boxes.items():
+                if other not in ends and any(_segment_hits(p, q, box) for p, q in zip(points, points[1:])):
+                    problems.append(f"数据关联 {element.get('id')} 穿过图形 {other}")
+            continue
         if local(element) not in FLOWS:
             continue
         ends = {element.get("sourceRef"), element.get("targetRef")}
