@@ -249,15 +249,28 @@ def _stage_of(wf, row):
 
 
 def latest_task(wf):
-    """The task finished or made ready last in any (sub)process, else the workflow's last task.
+    """The task finished last in any (sub)process, or a ready task that follows it; else wf.last_task.
 
     wf.last_task stays at the top level while a stage's call activity runs, so it misses what the stage's
-    steps decided (e.g. establishment_route). A ready task counts: its preScript has run, and what it set
-    (a fund request's contract amount) is the instance's before anyone submits. Ties on the clock go to
-    the later one in tree order.
+    steps decided (e.g. establishment_route). Ties on the clock go to the later one in tree order. A ready
+    task after it counts: its preScript has run, so what it set (a fund request's contract amount) is the
+    instance's before anyone submits; a ready task of another branch may lack what was finished last.
     """
-    done = list(enumerate(wf.get_tasks(state=TaskState.COMPLETED | TaskState.READY)))
-    return max(done, key=lambda it: (it[1].last_state_change, it[0]))[1] if done else wf.last_task
+    done = list(enumerate(wf.get_tasks(state=TaskState.COMPLETED)))
+    if not done:
+        return wf.last_task
+    last = max(done, key=lambda it: (it[1].last_state_change, it[0]))[1]
+    after = [t for t in wf.get_tasks(state=TaskState.READY) if _descends_from(t, last)]
+    return after[-1] if after else last
+
+
+def _descends_from(task, ancestor):
+    parent = task.parent
+    while parent is not None:
+        if parent is ancestor:
+            return True
+        parent = parent.parent
+    return False
 
 
 def _list_variables(wf):
