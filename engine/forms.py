@@ -170,6 +170,12 @@ def validate(schema, data, context=None, file_exists=None, raise_limits=False):
         fields.setdefault(_field_key(path), text)
     if fields:
         return fields  # rules read fields a failed schema cannot vouch for
+    return rule_errors(schema, data, context, raise_limits)
+
+
+def rule_errors(schema, data, context=None, raise_limits=False):
+    """Field errors {field: message} of the form's cross-field rules (x-rules) alone."""
+    fields = {}
     scope = {**(context or {}), **data}
     for rule in schema.get(RULES_KEY, []):
         try:

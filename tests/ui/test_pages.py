@@ -81,6 +81,12 @@ def test_declaration_flow(web, model, app, db):
     page = text(dept.post(f"/tasks/{task_id}", data={"action": "example", "contact": "李四"}))
     assert 'value="李四"' in page and 'value="张三"' not in page and "建设视频云平台" in page
     assert "00000000-0000" not in page  # the example's placeholder file id is not offered
+    # the example's 资金来源 add up to its own 概算 (300): beside a typed 500 they are left blank, and the page says so
+    page = text(dept.post(f"/tasks/{task_id}", data={"action": "example", "budget_wan": "500"}))
+    assert 'value="500"' in page and "示例中的「资金来源」与已填写的内容不相符" in page
+    assert 'value="本级财政" selected' not in page and "建设视频云平台" in page
+    page = text(dept.post(f"/tasks/{task_id}", data={"action": "example", "budget_wan": "300"}))
+    assert 'value="本级财政" selected' in page and "不相符" not in page
 
     # upload the plan as the JS does
     r = dept.post("/files", data={"file": (io.BytesIO(b"%PDF-1.4 test"), "建设方案.pdf"), "project_id": project_id},

@@ -148,6 +148,16 @@ def detail(task_id):
             example = formrender.without_files(schema, example)
             flash("已按示例补全未填写的项目，请核对后提交（附件须自行上传）", "info")
         data = formrender.fill_blanks(typed, example)
+        # An example value that a rule refuses beside what is already filled in (the example's 资金来源 add up to
+        # the example's 概算, not this project's) is left blank: offering it would only make the submit fail.
+        refused = {key.split(".")[0] for key in engine_forms.rule_errors(schema, data, context=detail["data"])}
+        clashing = [key for key in refused if key in example and typed.get(key) in ("", [], None)]
+        for key in clashing:
+            data[key] = typed.get(key)
+        if clashing:
+            props = schema.get("properties") or {}
+            names = "、".join((props.get(key) or {}).get("title", key) for key in sorted(clashing))
+            flash(f"示例中的「{names}」与已填写的内容不相符，未按示例填写，请按实际情况填写", "warning")
         return _page(task, schema, data, errors, instructions)
     data, errors = formrender.parse_form(schema, request.form, request.files,
                                          store_file=store_for(user(), task.project_id))
