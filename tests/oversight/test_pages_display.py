@@ -185,6 +185,7 @@ def test_result_page_after_a_fund_approval_says_how_the_project_goes_on(town, ap
 
 def test_instance_page_shows_which_rule_of_which_version_decided(town, app):
     from engine.models import AuditEvent, Instance
+    from webapp.core import varlabels
 
     users = town["users"]
     recorded = db.session.execute(db.select(AuditEvent).filter_by(project_id=1, kind="decision")
@@ -201,5 +202,5 @@ def test_instance_page_shows_which_rule_of_which_version_decided(town, app):
         assert [" ".join(x.text_content().split()) for x in row.xpath('.//div[@class="rule"]')] == \
             [f"第 {r['row']} 条" + (f"：{r['description']}" if r["description"] else "") for r in p["rules"]]
         assert [" ".join(x.text_content().split()) for x in row.xpath('.//div[@class="input"]')] == \
-            [f"{k} = {v}" for k, v in p["inputs"].items()]
+            [f"{k} = {varlabels.text(v)}" for k, v in p["inputs"].items()]  # 是/否, not True/False
         assert tds[6] == f"#{event.instance_id}"
