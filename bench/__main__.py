@@ -15,6 +15,15 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 
 
+def admin_engine(url):
+    """An autocommit engine on the PostgreSQL server of `url`, connected to its maintenance database: a database
+    can be created from a template, or dropped, only while nobody is connected to it."""
+    import sqlalchemy as sa
+
+    url = url.rsplit("/", 1)[0] + "/postgres"
+    return sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+
+
 @contextmanager
 def scratch_database():
     url = os.environ.get("DATABASE_URL")
@@ -24,7 +33,7 @@ def scratch_database():
         return
     import sqlalchemy as sa
 
-    admin = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+    admin = admin_engine(url)
     name = f"egov_bench_{os.getpid()}"
     with admin.connect() as conn:
         conn.execute(sa.text(f"CREATE DATABASE {name}"))

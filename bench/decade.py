@@ -22,6 +22,7 @@ from engine.db import db
 from engine.index import FORM_PROPERTY, properties_of
 from engine.models import AuditEvent, Instance, Notification, Submission, TaskIndex
 
+from .__main__ import admin_engine
 from .scenarios import REPO, row
 
 PER_YEAR = 300
@@ -183,8 +184,16 @@ def _message(name):
     return MessageEventDefinition(name)
 
 
-def _fix_sequences():
+def _after_bulk_load():
+    """What the product's upkeep does for rows it did not write itself: SQLite gets the planner statistics the
+    scheduler's daily job keeps (webapp.core.dbstats); PostgreSQL its sequences moved past the ids written here
+    and the VACUUM ANALYZE its autovacuum would run on so many new rows, at once rather than some time later."""
+    from webapp.core.dbstats import refresh
+
     if db.engine.dialect.name != "postgresql":
+        db.session.remove()
+        with db.engine.connect() as connection:
+            refresh(connection)
         return
     for table in ("instance", "project", "submission", "audit_event", "notification"):
         db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
@@ -227,17 +236,9 @@ def _copy_database(app):
             src.backup(dst)
         return f"sqlite:///{target}"
     base, name = url.rsplit("/", 1)
-    with _admin(url).connect() as conn:
+    with admin_engine(url).connect() as conn:
         conn.execute(text(f"CREATE DATABASE {name}_copy TEMPLATE {name}"))
     return f"{base}/{name}_copy"
-
-
-def _admin(url):
-    """A connection to the server's maintenance database: neither copy nor drop may be connected to its subject."""
-    from sqlalchemy import create_engine
-
-    url = url.rsplit("/", 1)[0] + "/postgres"
-    return create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
 
 
 def _drop(url):
@@ -247,7 +248,7 @@ def _drop(url):
         os.remove(url[len("sqlite:///"):])
         return
     name = url.rsplit("/", 1)[1]
-    with _admin(url).connect() as conn:
+    with admin_engine(url).connect() as conn:
         conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
@@ -291,7 +292,7 @@ def scenario_decade(app, quick):
     runs, blocks = (5, 2) if quick else (10, 3)
     gen.year(gen.this_year)
     gen.bulletins([gen.this_year])
-    _fix_sequences()
+    _after_bulk_load()
     project_id = db.session.execute(select(Project.id).where(Project.build_year == gen.this_year,
                                                              Project.department_code == "gaj")).scalars().first()
     size_one = database_bytes()
@@ -303,7 +304,7 @@ def scenario_decade(app, quick):
             for year in range(gen.this_year - years + 1, gen.this_year):
                 gen.year(year)
             gen.bulletins(range(gen.this_year - years + 1, gen.this_year))
-            _fix_sequences()
+            _after_bulk_load()
             generated = time.perf_counter() - t0
             size_many = database_bytes()
             projects = db.session.execute(select(func.count()).select_from(Project)).scalar()

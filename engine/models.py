@@ -83,6 +83,8 @@ class TaskIndex(db.Model):
         db.Index("ix_task_group_queue", "group_code", "state", text("(due_at IS NULL)"), "due_at", "created_at", "id"),
         db.Index("ix_task_assignee_queue", "assignee", "state", text("(due_at IS NULL)"), "due_at", "created_at", "id"),
         db.Index("ix_task_bpmn_due", "bpmn_id", "due_at"),  # a month's 进度表 tasks (bulletin, dashboard trend)
+        db.Index("ix_task_state_due", "state", "due_at"),  # open tasks by deadline: overdue counts, whatever the history
+        db.Index("ix_task_project_bpmn_due", "project_id", "bpmn_id", "due_at"),  # a project's 进度表 up to a month
     )
     id = db.Column(db.String(36), primary_key=True)  # the SpiffWorkflow task id
     instance_id = db.Column(db.Integer, db.ForeignKey("instance.id"), nullable=False, index=True)

@@ -105,6 +105,10 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+    from webapp.core.dbstats import refresh
+
+    with connectable.connect() as connection:  # new tables and indexes get their statistics at once
+        refresh(connection)
 
 
 if context.is_offline_mode():

@@ -11,7 +11,7 @@ from flask_migrate import Migrate
 
 from engine.db import db
 
-from .core import config
+from .core import config, dbstats, extensions
 from .core.app import RowIdConverter, finish_web, install_web, ping_when_idle, tune_sqlite
 from .core.cli import register_cli
 
@@ -34,6 +34,7 @@ def create_app(overrides=None):
     from .core import models  # noqa: F401  (the shared tables; each area's init_app brings its own)
 
     register_cli(app)
+    extensions.add(app, "periodic_job", (dbstats.scheduled_refresh, dbstats.DAILY_MINUTES))
     install_web(app)
     for name in AREAS:
         importlib.import_module(f"{__name__}.{name}").init_app(app)

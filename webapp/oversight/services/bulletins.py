@@ -90,7 +90,7 @@ def compute_bulletin(month, departments=None):
     for chunk in _chunks(ids):
         newest = (select(func.max(Submission.id)).join(TaskIndex, TaskIndex.id == Submission.task_id)
                   .where(TaskIndex.bpmn_id == REPORT_TASK, TaskIndex.due_at < end, Submission.draft.is_(False),
-                         _in(Submission.project_id, chunk))
+                         _in(Submission.project_id, chunk), _in(TaskIndex.project_id, chunk))  # per project, by index
                   .group_by(Submission.project_id))
         for pid, data, task_id in db.session.execute(
                 select(Submission.project_id, Submission.data, Submission.task_id).where(Submission.id.in_(newest))):

@@ -1,7 +1,7 @@
 """资金: approved budgets, contracts, payments and budget execution; a 资金拨付 request of a project."""
 from collections import defaultdict
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine import runtime
 from engine.db import db
@@ -9,7 +9,7 @@ from engine.errors import Conflict, Forbidden, NotFound
 from engine.models import Instance, Submission
 
 from ...core.identity import actor_of
-from ...core.models import Project
+from ...core.models import Department, Project
 from ...core.timefmt import iso
 from .common import (
     FORM_APPROVAL, FORM_CONTRACT, FORM_FUND_APPROVAL, FORM_FUND_REQUEST, _chunks, _in, _num, _projects,
@@ -68,6 +68,11 @@ def funds(year=None, departments=None):
                       "build_year": build_year, "approved_amount_wan": approved, "contract_amount_wan": contract,
                       "paid_wan": paid.get(pid, 0.0), "requests": requests.get(pid, []),
                       "execution_ratio": round(paid.get(pid, 0.0) / approved, 4) if approved else None})
+    return {"projects": items, **_execution(items)}
+
+
+def _execution(items):
+    """{"execution": by department and build year, "totals": city-wide} of per-project figures in project order."""
     groups = defaultdict(lambda: {"projects": 0, "approved_amount_wan": 0.0, "contract_amount_wan": 0.0, "paid_wan": 0.0})
     for item in items:
         key = (item["department"], item["department_name"], item["build_year"])
@@ -81,10 +86,35 @@ def funds(year=None, departments=None):
         execution.append({"department": code, "department_name": name, "build_year": build_year,
                           **{k: round(v, 4) for k, v in g.items()},
                           "execution_ratio": round(g["paid_wan"] / g["approved_amount_wan"], 4) if g["approved_amount_wan"] else None})
-    return {"projects": items, "execution": execution,
+    return {"execution": execution,
             "totals": {"approved_amount_wan": round(sum(i["approved_amount_wan"] or 0 for i in items), 4),
                        "contract_amount_wan": round(sum(i["contract_amount_wan"] or 0 for i in items), 4),
                        "paid_wan": round(sum(i["paid_wan"] for i in items), 4)}}
+
+
+def budget_execution():
+    """What funds() gives as "execution" and "totals", for the 驾驶舱: the same figures from one row per project
+    (its approved and contract amounts picked out of the latest submissions by the database, its payments
+    summed there), without the requests and the per-project list every project's history would cost."""
+    approved, contract = (_latest_value(form, key) for form, key in (
+        (FORM_APPROVAL, "approved_amount_wan"), (FORM_CONTRACT, "contract_amount_wan")))
+    paid = paid_by_project()
+    rows = db.session.execute(
+        select(Project.id, Project.department_code, Department.name, Project.build_year)
+        .join(Department, Department.code == Project.department_code)
+        .where(Project.instance_id.is_not(None)).order_by(Project.id))
+    items = [{"department": dept, "department_name": name, "build_year": year,
+              "approved_amount_wan": _num(approved.get(pid), None), "contract_amount_wan": _num(contract.get(pid), None),
+              "paid_wan": paid.get(pid, 0.0)} for pid, dept, name, year in rows]
+    return _execution(items)
+
+
+def _latest_value(form, key):
+    """{project_id: the value of `key`} in each project's latest non-draft submission of `form`."""
+    latest = (select(func.max(Submission.id)).where(Submission.form == form, Submission.draft.is_(False),
+                                                    Submission.project_id.is_not(None))
+              .group_by(Submission.project_id))
+    return dict(db.session.execute(select(Submission.project_id, Submission.data[key]).where(Submission.id.in_(latest))).all())
 
 
 def may_receive_funds(project_id):

@@ -10,7 +10,7 @@ from engine.models import Instance, Submission, TaskIndex
 from ...core.models import Department, Project
 from ..models import Inspection
 from .bulletins import compute_bulletin
-from .funds import funds
+from .funds import budget_execution
 from .common import (
     DIMENSIONS, FORM_FUND_APPROVAL, FORM_PERFORMANCE, REPORT_TASK, _num, _projects, current_month, latest_submissions,
     month_bounds, month_list, now_naive, project_stage,
@@ -76,7 +76,7 @@ def dashboard(months=12):
         select(func.count(func.distinct(TaskIndex.project_id)))
         .where(TaskIndex.state == "ready", TaskIndex.due_at.is_not(None), TaskIndex.due_at <= now,
                TaskIndex.project_id.is_not(None))).scalar() or 0
-    fund = funds()
+    fund = budget_execution()
     month = current_month()
     bulletin = compute_bulletin(month)
     lagging = [r for r in bulletin["rows"] if r["rag"] != "green"][:10]
