@@ -9,7 +9,7 @@ Points in use (name: what each registered callable does):
 - project_detail(project) -> dict: extra parts of a project's detail (worklist: its open tasks)
 - sweep() : run after each timer sweep of the scheduler (notify: mail)
 - sweep_stats(stats) : read a sweep's engine.timers.SweepStats (ops: metrics)
-- periodic_job: (job(app), minutes), a scheduler job (oversight: the monthly bulletin)
+- periodic_job: (job(app), minutes), a scheduler job (oversight: the monthly bulletin; core.dbstats: daily statistics)
 - demo_seed() -> int: extra demo data of `flask seed-demo`, returns how many rows it added (files)
 """
 
