@@ -84,6 +84,9 @@ def test_staff_flow(app, demo_server, browser_page, tmp_path):
     page.locator("#open-tasks tbody a").first.click()
     expect(page.locator("h2").first).to_contain_text("申报表")
     page.click("#btn-example")
+    # the example comes back as a new page: its upload handler (form.js) must be in place before a file is chosen
+    expect(page.locator(".flash-info")).to_contain_text("已按示例补全")
+    page.wait_for_load_state("load")
     page.set_input_files("#f-construction_plan_file", str(plan))
     expect(page.locator("[data-path=construction_plan_file] .file-status a")).to_have_text("建设方案.pdf")
     amount = page.locator("input[name='funding_sources.1.amount_wan']")
