@@ -131,15 +131,23 @@ def test_rejected_rectification_suspends_the_next_declaration(users, app):
     assert "task_precheck" in q.open()
 
 
-def test_budget_cut_caps_the_next_declaration(users, app):
+def _measures_reported(users, reason, requirements):
+    """The lagging project under a 督查 opened at NOW (deadline 7月10日), its 整改措施 reported on 7月5日."""
     from webapp.oversight.services import actions
 
     p = lagging_project()
     with city.at(NOW):
-        inspection = actions.open_inspection(users["sgj"], {"project_id": 2, "reason": "预算执行不到位",
-                                                            "requirements": "按计划支付", "deadline": "2026-07-10"})
+        inspection = actions.open_inspection(users["sgj"], {"project_id": 2, "reason": reason,
+                                                            "requirements": requirements, "deadline": "2026-07-10"})
     p.complete("task_rectification_measures", "dept", at="2026-07-05", submitted_date="2026-07-05",
                expected_completion="2026-09-30")
+    return p, inspection
+
+
+def test_budget_cut_caps_the_next_declaration(users, app):
+    from webapp.oversight.services import actions
+
+    p, inspection = _measures_reported(users, "预算执行不到位", "按计划支付")
     p.complete("task_rectification_review", "sgj", at="2026-07-08", rectification_accepted=False,
                review_opinion="成效不明显", review_date="2026-07-08", consequence="压缩预算", budget_cap_wan=200)
     db.session.expire_all()
@@ -161,14 +169,7 @@ def test_budget_cut_caps_the_next_declaration(users, app):
 def test_accepted_rectification_tells_the_department(users, app):
     """The notices are the steps' scripts: 下达限期整改通知 when the department's step opens, the result when
     整改验收 is submitted; nobody else is told and nothing is sanctioned."""
-    from webapp.oversight.services import actions
-
-    p = lagging_project()
-    with city.at(NOW):
-        inspection = actions.open_inspection(users["sgj"], {"project_id": 2, "reason": "形象进度落后",
-                                                            "requirements": "加快", "deadline": "2026-07-10"})
-    p.complete("task_rectification_measures", "dept", at="2026-07-05", submitted_date="2026-07-05",
-               expected_completion="2026-09-30")
+    p, inspection = _measures_reported(users, "形象进度落后", "加快")
     p.complete("task_rectification_review", "sgj", at="2026-07-06", rectification_accepted=True,
                review_opinion="整改到位", review_date="2026-07-06")
     db.session.expire_all()
