@@ -1,7 +1,7 @@
 """资金: approved budgets, contracts, payments and budget execution; a 资金拨付 request of a project."""
 from collections import defaultdict
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from engine import runtime
 from engine.db import db
@@ -96,8 +96,8 @@ def budget_execution():
     """What funds() gives as "execution" and "totals", for the 驾驶舱: the same figures from one row per project
     (its approved and contract amounts picked out of the latest submissions by the database, its payments
     summed there), without the requests and the per-project list every project's history would cost."""
-    approved, contract = (_latest_value(form, key) for form, key in (
-        (FORM_APPROVAL, "approved_amount_wan"), (FORM_CONTRACT, "contract_amount_wan")))
+    approved = latest_submissions(FORM_APPROVAL, key="approved_amount_wan")
+    contract = latest_submissions(FORM_CONTRACT, key="contract_amount_wan")
     paid = paid_by_project()
     rows = db.session.execute(
         select(Project.id, Project.department_code, Department.name, Project.build_year)
@@ -107,14 +107,6 @@ def budget_execution():
               "approved_amount_wan": _num(approved.get(pid), None), "contract_amount_wan": _num(contract.get(pid), None),
               "paid_wan": paid.get(pid, 0.0)} for pid, dept, name, year in rows]
     return _execution(items)
-
-
-def _latest_value(form, key):
-    """{project_id: the value of `key`} in each project's latest non-draft submission of `form`."""
-    latest = (select(func.max(Submission.id)).where(Submission.form == form, Submission.draft.is_(False),
-                                                    Submission.project_id.is_not(None))
-              .group_by(Submission.project_id))
-    return dict(db.session.execute(select(Submission.project_id, Submission.data[key]).where(Submission.id.in_(latest))).all())
 
 
 def may_receive_funds(project_id):
