@@ -1,5 +1,7 @@
 """Audit events in words: one label for every kind the product records (audit page, cockpit, project
 history) and a payload told as 名称：值 pairs, never as raw JSON or developer names."""
+from . import varlabels
+
 
 KIND_LABELS = {
     # sign-in and accounts
@@ -52,17 +54,11 @@ MAX_TEXT = 300
 
 
 def _value(value):
-    if value is True or value is False:
-        return "是" if value else "否"
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
     if isinstance(value, (list, tuple)):
         return "、".join(_value(v) for v in value) or "—"
     if isinstance(value, dict):
         return "；".join(f"{KEY_LABELS.get(k, k)} {_value(v)}" for k, v in value.items()) or "—"
-    return str(value)
+    return varlabels.text(None if value == "" else value)
 
 
 def _shown(key, value):
