@@ -95,20 +95,23 @@ def run_migrations_online():
         conf_args["process_revision_directives"] = process_revision_directives
 
     connectable = get_engine()
+    applied = []
 
     with connectable.connect() as connection:
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            on_version_apply=lambda **step: applied.append(step),
             **conf_args
         )
 
         with context.begin_transaction():
             context.run_migrations()
-    from webapp.core.dbstats import refresh
+    if applied:  # new tables and indexes get their statistics at once; nothing to do when no migration ran
+        from webapp.core.dbstats import refresh
 
-    with connectable.connect() as connection:  # new tables and indexes get their statistics at once
-        refresh(connection)
+        with connectable.connect() as connection:
+            refresh(connection)
 
 
 if context.is_offline_mode():
