@@ -264,3 +264,28 @@ def test_instructions_have_no_raw_placeholders(path):
     """办理说明 is shown as written: a `{{ name }}` would reach the person raw (issue 9 item 7)."""
     for text in parse(path).iterfind(".//spiffworkflow:instructionsForEndUser", NS):
         assert "{{" not in (text.text or "") and "{%" not in (text.text or ""), text.getparent().getparent().get("id")
+
+
+# Script tasks kept although no timer sends them (docs/modelling.md, "Conventions"): 确定报告月份与截止日 sits
+# between the message start and the parallel split and feeds both branches, where no pre/post script can run;
+# 转入下一申报轮次 is the 逾期 outcome of 逾期提交？ (the notice moves a late declaration to next year's round).
+KEPT_SCRIPT_TASKS = {"progress-report.bpmn": {"script_prepare_month"},
+                     "stage-declare.bpmn": {"script_declaration_late"}}
+
+
+@pytest.mark.parametrize("path", BPMN_FILES, ids=lambda p: p.name)
+def test_script_boxes_are_only_timer_reminders(path):
+    """Technical steps are pre/post scripts: a script task on the business view is the reminder or 督办 a
+    boundary timer sends (no task runs at the timer's moment), apart from the documented exception."""
+    tree = parse(path)
+    timers = {el.get("id") for el in tree.iterfind(".//bpmn:process/bpmn:boundaryEvent", NS)
+              if el.find("bpmn:timerEventDefinition", NS) is not None}
+    sources = {}
+    for f in tree.iterfind(".//bpmn:sequenceFlow", NS):
+        sources.setdefault(f.get("targetRef"), set()).add(f.get("sourceRef"))
+    kept = KEPT_SCRIPT_TASKS.get(path.name, set())
+    scripts = {el.get("id") for el in tree.iterfind(".//bpmn:scriptTask", NS)}
+    assert kept <= scripts, f"{sorted(kept - scripts)} no longer in {path.name}: drop it from KEPT_SCRIPT_TASKS"
+    for script in scripts - kept:
+        assert sources.get(script) and sources[script] <= timers, \
+            f"{script} is a technical box: make it a pre/post script of the step it belongs to"
