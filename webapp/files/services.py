@@ -18,6 +18,7 @@ from ..core.timefmt import iso, now_naive
 from .models import StoredFile
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+ID_LENGTH = 36  # an upload's id: str(uuid4())
 CONTENT_TYPES = {
     "pdf": "application/pdf",
     "doc": "application/msword",
@@ -121,15 +122,33 @@ def get_file_for(user, file_id):
     return stored
 
 
-def file_checker(user, project_id):
+def candidate_ids(data, limit=20):
+    """The strings of a form's data shaped like an upload's id (at most `limit`), for reading those rows ahead of
+    the validation that decides which fields are files; any other id is still read when it is checked."""
+    found, pending = [], [data]
+    while pending and len(found) < limit:
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+        elif isinstance(value, str) and len(value) == ID_LENGTH and value not in found:
+            found.append(value)
+    return found
+
+
+def file_checker(user, project_id, loaded_before=()):
     """The `file_exists` callback for form validation: the file exists and may go on this project.
 
-    The rows it loads stay on `exists.loaded`, for bind_files to attach without reading them again.
+    Rows in `loaded_before` (read ahead with the task) are not read again. The rows it checks stay on
+    `exists.loaded`, for bind_files to attach without reading them again.
     """
-    loaded = {}
+    loaded, known = {}, {stored.id: stored for stored in loaded_before}
 
     def exists(file_id):
-        stored = db.session.get(StoredFile, file_id) if isinstance(file_id, str) and len(file_id) <= 36 else None
+        stored = known.get(file_id) if isinstance(file_id, str) else None
+        if stored is None and isinstance(file_id, str) and len(file_id) <= 36:
+            stored = db.session.get(StoredFile, file_id)
         if stored is None:
             return False
         loaded[file_id] = stored
