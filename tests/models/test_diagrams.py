@@ -266,11 +266,9 @@ def test_instructions_have_no_raw_placeholders(path):
         assert "{{" not in (text.text or "") and "{%" not in (text.text or ""), text.getparent().getparent().get("id")
 
 
-# Script tasks kept although no timer sends them (docs/modelling.md, "Conventions"): 确定报告月份与截止日 sits
-# between the message start and the parallel split and feeds both branches, where no pre/post script can run;
-# 转入下一申报轮次 is the 逾期 outcome of 逾期提交？ (the notice moves a late declaration to next year's round).
-KEPT_SCRIPT_TASKS = {"progress-report.bpmn": {"script_prepare_month"},
-                     "stage-declare.bpmn": {"script_declaration_late"}}
+# Script tasks kept although no timer sends them (docs/modelling.md, "Conventions"): 转入下一申报轮次 is the
+# 逾期 outcome of 逾期提交？ (the notice moves a late declaration to next year's round).
+KEPT_SCRIPT_TASKS = {"stage-declare.bpmn": {"script_declaration_late"}}
 
 
 @pytest.mark.parametrize("path", BPMN_FILES, ids=lambda p: p.name)

@@ -44,13 +44,13 @@ def test_a_data_association_through_a_boundary_label_or_shape_is_reported():
     """记录本月进度 is 填报实施进度表's postScript: its line to 本月进度数据 must leave the task clear of the
     task's timers and their labels, and of every other shape."""
     text = (ROOT / "bpmn/progress-report.bpmn").read_text(encoding="utf-8")
-    drawn = ('<di:waypoint x="564" y="305"/>\n        <di:waypoint x="400" y="305"/>')
+    drawn = ('<di:waypoint x="424" y="305"/>\n        <di:waypoint x="291" y="305"/>')
     assert drawn in text   # the layout as committed: out of the task's left side, straight to the data object
     [page] = measure({"bpmn/progress-report.bpmn": text}).values()
     assert page.problems == []
     # down through the 截止前5个工作日 timer's label, then across to the data object
-    detour = ('<di:waypoint x="624" y="330"/>\n        <di:waypoint x="624" y="365"/>\n'
-              '        <di:waypoint x="400" y="365"/>\n        <di:waypoint x="400" y="305"/>')
+    detour = ('<di:waypoint x="484" y="330"/>\n        <di:waypoint x="484" y="365"/>\n'
+              '        <di:waypoint x="291" y="365"/>\n        <di:waypoint x="291" y="305"/>')
     [page] = measure({"bpmn/progress-report.bpmn": text.replace(drawn, detour)}).values()
     assert any("assoc_record_figures" in p and "timer_progress_reminder_5wd 的标签" in p for p in page.problems), \
         page.problems

@@ -41,8 +41,8 @@ def under_construction(p):
 
 
 def by_month(p):
-    """{report_month: Instance} of the project's progress_report instances."""
-    return {p.variables(r.id)["report_month"]: r for r in p.instances("progress_report")}
+    """{report_month: Instance} of the project's progress_report instances (the month its start message names)."""
+    return {p.variables(r.id)["cycle"]["report_month"]: r for r in p.instances("progress_report")}
 
 
 def running(p):
@@ -216,7 +216,7 @@ def test_6b_unreported_months_do_not_stop_later_months_until_construction_is_com
         assert p.reached("end_report_stopped", by_month(p)[month].id)
     assert p.reached("end_cycle_stopped", june.id)
     assert not p.reached("throw_next_progress_cycle", june.id)
-    states = {p.variables(t.instance_id)["report_month"]: t.state for t in p.tasks("task_progress_report")}
+    states = {p.variables(t.instance_id)["cycle"]["report_month"]: t.state for t in p.tasks("task_progress_report")}
     assert states == {"2024-01": "completed", "2024-02": "cancelled", "2024-03": "cancelled",
                       "2024-04": "completed", "2024-05": "completed", "2024-06": "completed"}
 
