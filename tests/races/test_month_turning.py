@@ -52,4 +52,4 @@ def test_construction_complete_while_the_month_turns(app, real_model, monkeypatc
 
 
 def by_month_name(p, row):
-    return p.variables(row.id).get("report_month")
+    return p.variables(row.id)["cycle"]["report_month"]

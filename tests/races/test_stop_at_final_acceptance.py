@@ -51,7 +51,7 @@ def test_no_month_stays_open_after_final_acceptance(app, real_model, monkeypatch
     assert p.open() and set(p.open()) <= {"task_settlement", "task_audit"}  # 经费结算 with the audit alongside
     running = db.session.query(Instance).filter_by(project_id=p.id, process_id="progress_report",
                                                    status="running").all()
-    assert running == [], [p.variables(r.id).get("report_month") for r in running]
+    assert running == [], [p.variables(r.id)["cycle"]["report_month"] for r in running]
     assert db.session.query(TaskIndex).filter_by(project_id=p.id, bpmn_id="task_progress_report",
                                                  state="ready").count() == 0
     assert sorted(by_month(p)) in (["2024-01", "2024-02"], ["2024-01", "2024-02", "2024-03"])

@@ -371,7 +371,7 @@ def test_7_acceptance_initial_fails_application_late_final_fails_then_passes(rea
     assert p.open() == ["task_ops_management"]
     # 进度表 from 2026-03 to 2026-11, the month 竣工验收 passed; none after
     p.fire("2026-12-02")
-    assert sorted(p.variables(r.id)["report_month"] for r in p.instances("progress_report")) == [
+    assert sorted(p.variables(r.id)["cycle"]["report_month"] for r in p.instances("progress_report")) == [
         f"2026-{m:02d}" for m in range(3, 12)]
     assert {r.status for r in p.instances("progress_report")} == {"completed"}
 

@@ -99,7 +99,7 @@ def test_6_thirty_six_monthly_reports_two_late_then_acceptance(real_model):
     reports = p.instances("progress_report")
     assert len(reports) == 36 and {r.status for r in reports[:35]} == {"completed"}
     assert reports[35].status == "running"  # the 36th said 建设完成 and waits for 2027-01
-    by_instance = {r.id: p.variables(r.id)["report_month"] for r in reports}
+    by_instance = {r.id: p.variables(r.id)["cycle"]["report_month"] for r in reports}
     assert sorted(by_instance.values()) == all_months
     # two reminders for every month, to the department
     reminders = p.notes(kind="reminder")
