@@ -185,11 +185,15 @@ def _message(name):
 
 
 def _after_bulk_load():
-    """What the product's upkeep does for rows it did not write itself: SQLite gets the planner statistics the
+    """What the product's upkeep does for rows it did not write itself: each project's budget row (kept by the
+    oversight hooks as forms are submitted, which bulk inserts bypass); SQLite gets the planner statistics the
     scheduler's daily job keeps (webapp.core.dbstats); PostgreSQL its sequences moved past the ids written here
     and the VACUUM ANALYZE its autovacuum would run on so many new rows, at once rather than some time later."""
     from webapp.core.dbstats import refresh
+    from webapp.oversight.services.budgets import rebuild
 
+    rebuild(db.session.connection())
+    db.session.commit()
     if db.engine.dialect.name != "postgresql":
         db.session.remove()
         with db.engine.connect() as connection:

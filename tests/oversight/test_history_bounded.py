@@ -52,3 +52,42 @@ def test_dashboard_budget_is_the_funds_report(db, deployed):
     budget = reports.dashboard()["budget"]
     assert budget["by_department"] == full["execution"]
     assert {k: budget[k] for k in full["totals"]} == full["totals"]
+
+
+def _budget_rows():
+    from webapp.oversight.models import ProjectBudget
+
+    database.session.expire_all()
+    return {r.project_id: (r.approval_id, r.approved_amount_wan, r.contract_id, r.contract_amount_wan, round(r.paid_wan, 4))
+            for r in database.session.execute(database.select(ProjectBudget)).scalars()}
+
+
+def _computed():
+    from webapp.oversight.services.budgets import computed
+
+    with database.engine.connect() as connection:
+        rows = computed(connection)
+    return {pid: (r["approval_id"], r["approved_amount_wan"], r["contract_id"], r["contract_amount_wan"],
+                  round(r["paid_wan"], 4)) for pid, r in rows.items()}
+
+
+def test_budget_rows_kept_as_forms_are_submitted_are_the_full_computation(db, deployed):
+    _city()
+    kept = _budget_rows()
+    assert kept == _computed()
+    # the later approval's amount as a string; an unreadable later contract; a refused payment adds nothing
+    assert kept[1][1] == 201.0 and kept[3][3] is None and (kept[5][0], kept[5][1], kept[5][3:]) == (None, None, (155.0, 10.25))
+    assert sum(r[4] for r in kept.values()) == reports.funds()["totals"]["paid_wan"] > 0
+
+
+def test_the_migration_fills_the_rows_from_the_submissions_already_there(app, db, deployed):
+    from flask_migrate import downgrade, upgrade
+
+    from tests.conftest import ROOT
+
+    _city()
+    kept = _budget_rows()
+    database.session.remove()
+    downgrade(directory=str(ROOT / "migrations"), revision="0017")
+    upgrade(directory=str(ROOT / "migrations"))
+    assert _budget_rows() == kept and len(kept) >= 10

@@ -31,6 +31,7 @@ def install():
     global _installed
     if not _installed:
         event.listen(Session, "before_flush", _before_flush)  # every session, Flask-SQLAlchemy's included
+        event.listen(Submission, "after_insert", _after_insert)  # when the row has its id
         _installed = True
 
 
@@ -40,6 +41,12 @@ def _before_flush(session, flush_context, instances):
             handler = HANDLERS.get(obj.form)
             if handler is not None:
                 handler(session, obj)
+
+
+def _after_insert(mapper, connection, submission):
+    from .services.budgets import keep
+
+    keep(connection, submission)
 
 
 def _inspection(session, submission):

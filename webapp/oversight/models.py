@@ -1,16 +1,15 @@
-"""Tables of 市数管局's oversight (issue 6): bulletins, 督查整改, the annual plan, asset changes.
+"""Tables of 市数管局's oversight (issue 6): bulletins, 督查整改, the annual plan, asset changes, each project's
+budget figures.
 
 Everything else the reports show is read from the engine's indexed rows (Instance, TaskIndex,
-Submission): no workflow is deserialized for a report. Two composite indexes on those tables serve
-the reports: the monthly 进度表 tasks by due date, and the latest submission of a form per project.
+Submission): no workflow is deserialized for a report. The indexes that serve the reports are declared
+with those tables (engine.models), and this one: the submissions of a form per project.
 """
 from engine.db import db
-from engine.models import Submission, TaskIndex
+from engine.models import Submission
 
 JSON = db.JSON
 
-# Reports read "every 进度表 task due in a month" and "the latest <form> of each project".
-db.Index("ix_task_index_bpmn_due", TaskIndex.bpmn_id, TaskIndex.due_at)
 db.Index("ix_submission_form_project", Submission.form, Submission.project_id)
 
 
@@ -116,3 +115,17 @@ class AssetChange(db.Model):
     decided_at = db.Column(db.DateTime)
     decision_note = db.Column(db.Text)
 
+
+
+class ProjectBudget(db.Model):
+    """One project's budget figures: the amount of its latest 立项批复 and 合同 and what the 资金拨付审核 that
+    agreed have paid. Kept by hooks.py as those forms are submitted, in the same transaction, so the 驾驶舱
+    sums one row per project instead of every submission ever made (services.budgets)."""
+
+    __tablename__ = "oversight_project_budget"
+    project_id = db.Column(db.Integer, primary_key=True)  # no foreign key: a submission's project_id has none either
+    approval_id = db.Column(db.Integer)  # the submission approved_amount_wan comes from (the latest wins)
+    approved_amount_wan = db.Column(db.Float)  # None: no readable amount in that 立项批复
+    contract_id = db.Column(db.Integer)
+    contract_amount_wan = db.Column(db.Float)
+    paid_wan = db.Column(db.Float, nullable=False, default=0.0)

@@ -149,23 +149,28 @@ def rules():
     return {k: type(v)(stored.get(k, v)) for k, v in DEFAULT_RULES.items()}
 
 
-def latest_submissions(form, project_ids=None, before=None, key=None):
-    """{project_id: data} of the latest non-draft submission of `form` per project; with `key`, {project_id: that
-    field's value}, picked out by the database (the whole forms are not read)."""
+def latest_ids(form, project_ids=None, before=None):
+    """The ids of the latest non-draft submission of `form` per project (a subquery)."""
     latest = select(func.max(Submission.id)).where(Submission.form == form, Submission.draft.is_(False),
                                                     Submission.project_id.is_not(None))
     if before is not None:
         latest = latest.where(Submission.submitted_at < before)
     if project_ids is not None:
         latest = latest.where(Submission.project_id.in_(project_ids))
-    latest = latest.group_by(Submission.project_id)
+    return latest.group_by(Submission.project_id)
+
+
+def latest_submissions(form, project_ids=None, before=None, key=None):
+    """{project_id: data} of the latest non-draft submission of `form` per project; with `key`, {project_id: that
+    field's value}, picked out by the database (the whole forms are not read)."""
     value = Submission.data if key is None else Submission.data[key]
-    rows = db.session.execute(select(Submission.project_id, value).where(Submission.id.in_(latest)))
+    rows = db.session.execute(select(Submission.project_id, value)
+                              .where(Submission.id.in_(latest_ids(form, project_ids, before))))
     return dict(rows.all()) if key is not None else {pid: data or {} for pid, data in rows}
 
 
-def paid_by_project(before=None, project_ids=None):
-    """{project_id: 万元 paid}: the approved amounts of every 资金拨付审核 that agreed to pay."""
+def paid_query(before=None, project_ids=None):
+    """(project_id, 万元 paid) rows: the approved amounts of every 资金拨付审核 that agreed to pay, summed."""
     approved = Submission.data["fund_approved"].as_boolean()
     amount = Submission.data["approved_amount_wan"].as_float()
     query = (select(Submission.project_id, func.sum(case((approved == True, amount), else_=0.0)))  # noqa: E712
@@ -175,7 +180,12 @@ def paid_by_project(before=None, project_ids=None):
         query = query.where(Submission.submitted_at < before)
     if project_ids is not None:
         query = query.where(Submission.project_id.in_(project_ids))
-    return {pid: round(float(total or 0), 4) for pid, total in db.session.execute(query)}
+    return query
+
+
+def paid_by_project(before=None, project_ids=None):
+    """{project_id: 万元 paid}: the approved amounts of every 资金拨付审核 that agreed to pay."""
+    return {pid: round(float(total or 0), 4) for pid, total in db.session.execute(paid_query(before, project_ids))}
 
 
 def lifecycle_rows(project_ids=None):

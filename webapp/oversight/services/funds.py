@@ -1,7 +1,7 @@
 """资金: approved budgets, contracts, payments and budget execution; a 资金拨付 request of a project."""
 from collections import defaultdict
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine import runtime
 from engine.db import db
@@ -11,6 +11,7 @@ from engine.models import Instance, Submission
 from ...core.identity import actor_of
 from ...core.models import Department, Project
 from ...core.timefmt import iso
+from ..models import ProjectBudget
 from .common import (
     FORM_APPROVAL, FORM_CONTRACT, FORM_FUND_APPROVAL, FORM_FUND_REQUEST, _chunks, _in, _num, _projects,
     latest_submissions, lifecycle_rows, paid_by_project, scope,
@@ -71,42 +72,43 @@ def funds(year=None, departments=None):
     return {"projects": items, **_execution(items)}
 
 
+FIGURES = ("approved_amount_wan", "contract_amount_wan", "paid_wan")
+
+
 def _execution(items):
     """{"execution": by department and build year, "totals": city-wide} of per-project figures in project order."""
-    groups = defaultdict(lambda: {"projects": 0, "approved_amount_wan": 0.0, "contract_amount_wan": 0.0, "paid_wan": 0.0})
+    groups = defaultdict(lambda: {"projects": 0, **{k: 0.0 for k in FIGURES}})
     for item in items:
-        key = (item["department"], item["department_name"], item["build_year"])
-        g = groups[key]
+        g = groups[(item["department"], item["department_name"], item["build_year"])]
         g["projects"] += 1
-        g["approved_amount_wan"] += item["approved_amount_wan"] or 0
-        g["contract_amount_wan"] += item["contract_amount_wan"] or 0
-        g["paid_wan"] += item["paid_wan"]
+        for k in FIGURES:
+            g[k] += item[k] or 0
+    return _report(groups)
+
+
+def _report(groups):
+    """_execution's answer from {(department, department name, build year): {"projects", *FIGURES}}."""
     execution = []
     for (code, name, build_year), g in sorted(groups.items()):
         execution.append({"department": code, "department_name": name, "build_year": build_year,
                           **{k: round(v, 4) for k, v in g.items()},
                           "execution_ratio": round(g["paid_wan"] / g["approved_amount_wan"], 4) if g["approved_amount_wan"] else None})
-    return {"execution": execution,
-            "totals": {"approved_amount_wan": round(sum(i["approved_amount_wan"] or 0 for i in items), 4),
-                       "contract_amount_wan": round(sum(i["contract_amount_wan"] or 0 for i in items), 4),
-                       "paid_wan": round(sum(i["paid_wan"] for i in items), 4)}}
+    return {"execution": execution, "totals": {k: round(sum(g[k] for g in groups.values()), 4) for k in FIGURES}}
 
 
 def budget_execution():
-    """What funds() gives as "execution" and "totals", for the 驾驶舱: the same figures from one row per project
-    (its approved and contract amounts picked out of the latest submissions by the database, its payments
-    summed there), without the requests and the per-project list every project's history would cost."""
-    approved = latest_submissions(FORM_APPROVAL, key="approved_amount_wan")
-    contract = latest_submissions(FORM_CONTRACT, key="contract_amount_wan")
-    paid = paid_by_project()
+    """What funds() gives as "execution" and "totals", for the 驾驶舱: summed by the database per department and
+    build year from one row per project (models.ProjectBudget, kept as the forms are submitted), without the
+    requests, the per-project list and the submissions every project's history would cost."""
     rows = db.session.execute(
-        select(Project.id, Project.department_code, Department.name, Project.build_year)
+        select(Project.department_code, Department.name, Project.build_year, func.count(),
+               *[func.sum(getattr(ProjectBudget, k)) for k in FIGURES])
         .join(Department, Department.code == Project.department_code)
-        .where(Project.instance_id.is_not(None)).order_by(Project.id))
-    items = [{"department": dept, "department_name": name, "build_year": year,
-              "approved_amount_wan": _num(approved.get(pid), None), "contract_amount_wan": _num(contract.get(pid), None),
-              "paid_wan": paid.get(pid, 0.0)} for pid, dept, name, year in rows]
-    return _execution(items)
+        .outerjoin(ProjectBudget, ProjectBudget.project_id == Project.id)
+        .where(Project.instance_id.is_not(None))
+        .group_by(Project.department_code, Department.name, Project.build_year))
+    return _report({(code, name, year): {"projects": n, **{k: float(v or 0) for k, v in zip(FIGURES, sums)}}
+                    for code, name, year, n, *sums in rows})
 
 
 def may_receive_funds(project_id):
