@@ -137,6 +137,12 @@ def candidate_ids(data, limit=20):
     return found
 
 
+def with_files(query, file_ids):
+    """`query` with one more column: each stored file of `file_ids` that exists (outer join, one row per file),
+    so a caller reads the attachments it names in the statement it already makes."""
+    return query.add_columns(StoredFile).outerjoin(StoredFile, StoredFile.id.in_(file_ids))
+
+
 def file_checker(user, project_id, loaded_before=()):
     """The `file_exists` callback for form validation: the file exists and may go on this project.
 

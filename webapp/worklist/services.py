@@ -13,7 +13,6 @@ from ..core.records import db_int
 from ..core.timefmt import iso, now_naive
 from ..accounts import services as accounts
 from ..files import services as files
-from ..files.models import StoredFile
 
 SOON_WORKDAYS = 5  # a deadline this many working days away shows as 临期 (SPEC §7 reminder)
 
@@ -219,7 +218,7 @@ def _task_project_files(user, task_id, file_ids=()):
     if isinstance(task_id, str) and len(task_id) <= 36:
         query = select(TaskIndex, Project).outerjoin(Project, Project.id == TaskIndex.project_id)
         if file_ids:
-            query = query.add_columns(StoredFile).outerjoin(StoredFile, StoredFile.id.in_(file_ids))
+            query = files.with_files(query, file_ids)
         rows = db.session.execute(query.where(TaskIndex.id == task_id)).all()
     if not rows or not may_see_task(user, rows[0][0]):
         raise NotFound("任务不存在或无权查看")
