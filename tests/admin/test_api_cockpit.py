@@ -199,3 +199,30 @@ def test_openapi_lists_the_cockpit_routes(app, api):
     rules = {re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", r.rule) for r in app.url_map.iter_rules()
              if r.endpoint.startswith("api.cockpit_")}
     assert rules <= set(doc["paths"])
+
+
+def test_counts_in_one_pass_agree_with_filtered_lists(api, deployed, db):
+    """With no stage, state or status filter the counts come from one grouped pass and the list's total from them;
+    every figure still matches what the filtered lists hold."""
+    a = start("simple", project_id=None, owner_group="dept:gaj", data={"build_year": 2027})
+    start("simple", project_id=None, owner_group="dept:jyj", data={"build_year": 2027})
+    start("failing", data={"divisor": 0})
+    start("timed", project_id=100, owner_group="dept:gaj", data={"wake_on": "2099-03-01"})
+    db.session.get(Instance, a.id).stage = "申报"  # these small processes mark no stage of their own
+    db.session.commit()
+    sgj = api.as_("sgj")
+    body = sgj.get("/api/cockpit/instances?per_page=1").get_json()
+    counts = body["counts"]
+    assert body["total"] == counts["total"] == db.session.query(Instance).count() == sum(counts["state"].values())
+    assert sum(counts["stage"].values()) == counts["total"]
+    for state, n in counts["state"].items():
+        assert sgj.get(f"/api/cockpit/instances?state={state}").get_json()["total"] == n, state
+    for stage, n in counts["stage"].items():
+        if stage != "未知":
+            assert sgj.get(f"/api/cockpit/instances?stage={stage}").get_json()["total"] == n, stage
+    # a stage filter: the stage counts ignore it, the state counts and the total keep it
+    stage = next(s for s, n in counts["stage"].items() if n and s != "未知")
+    narrowed = sgj.get(f"/api/cockpit/instances?stage={stage}").get_json()
+    assert narrowed["counts"]["stage"] == counts["stage"]
+    assert narrowed["total"] == narrowed["counts"]["total"] == counts["stage"][stage]
+    assert sgj.get("/api/cockpit/instances?department=gaj").get_json()["total"] == 2

@@ -77,8 +77,8 @@ def _filters():
 def cockpit_instances():
     account = user()
     page, per_page = paging()
-    rows, total = svc.list_instances(account, _filters(), page, per_page)
-    return {**listing(svc.instance_rows(rows), total), "counts": svc.counts(account, _filters())}
+    rows, total, counted = svc.listed_and_counted(account, _filters(), page, per_page)
+    return {**listing(svc.instance_rows(rows), total), "counts": counted}
 
 
 @bp.get("/cockpit/counts", endpoint="cockpit_counts")

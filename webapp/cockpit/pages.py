@@ -8,7 +8,7 @@ from sqlalchemy import select
 from engine import registry
 from engine.db import db
 from engine.errors import EngineError, Forbidden
-from engine.models import AuditEvent, Incident, Instance
+from engine.models import AuditEvent, Incident, ProcessSpec
 
 from ..core import varlabels
 from ..core.auditwords import KIND_LABELS
@@ -44,10 +44,10 @@ def index():
     user = signed_in()
     filters = {k: request.args[k] for k in FILTER_KEYS if request.args.get(k)}
     page, per_page = page_args()
-    rows, total = svc.list_instances(user, filters, page, per_page)
-    counts = svc.counts(user, filters)
+    rows, total, counts = svc.listed_and_counted(user, filters, page, per_page)
     versions = db.session.execute(select(registry.ModelVersion.id).order_by(registry.ModelVersion.id.desc())).scalars().all()
-    processes = db.session.execute(select(Instance.process_id).distinct()).scalars().all()
+    # every deployed process, read off the versions (a handful of rows) rather than off every instance ever run
+    processes = db.session.execute(select(ProcessSpec.process_id).distinct()).scalars().all()
     open_incidents = db.session.execute(select(db.func.count()).select_from(Incident)
                                         .where(Incident.status == "open")).scalar()
     return render_template("cockpit/instances.html", items=svc.instance_rows(rows), total=total, page=page,

@@ -9,9 +9,11 @@ MAX_PER_PAGE = 100
 MAX_PAGE = 2**31 - 1  # the offset of a larger page would not fit the database's integers
 
 
-def page_of(query, page, per_page, session):
-    """(rows, total) of one page of a select; page and per_page are already checked."""
-    total = session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar()
+def page_of(query, page, per_page, session, total=None):
+    """(rows, total) of one page of a select; page and per_page are already checked. A caller that already
+    knows how many rows the query selects passes `total`, and they are not counted again."""
+    if total is None:
+        total = session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar()
     rows = session.execute(query.limit(per_page).offset((page - 1) * per_page)).scalars().all()
     return rows, total
 
