@@ -3,6 +3,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask import current_app
 from sqlalchemy import exists, select, update
+from sqlalchemy.sql import visitors
 from sqlalchemy.exc import IntegrityError
 
 from engine import roles, runtime
@@ -209,38 +210,48 @@ def list_projects(user, filters=None, page=1, per_page=20):
     """(projects, total) the user may see. Filters: year, stage, department, status, overdue, q, and the business
     values of search.FILTER_KEYS (category, budget_min/max, contract_min/max, step)."""
     filters = filters or {}
-    query = select(Project).outerjoin(Instance, Instance.id == Project.instance_id)
+    where = []
     seen = access.project_filter(user.groups)
     if seen is not None:
-        query = query.where(seen)
+        where.append(seen)
     if filters.get("year") not in (None, ""):
         year = db_int(filters["year"])
         if year is None:
             raise Invalid("年度筛选条件无效", fields={"year": "须为年份数字"})
-        query = query.where(Project.build_year == year)
+        where.append(Project.build_year == year)
     stage = filters.get("stage")
     if stage:
         if stage == roles.ENDED:
-            query = query.where(Instance.status.in_(("completed", "terminated")))
+            where.append(Instance.status.in_(("completed", "terminated")))
         elif stage in roles.STAGES:
             same = Instance.stage == stage
             if stage == roles.STAGES[0]:  # an instance that has not set a stage yet is still 谋划
                 same = same | Instance.stage.is_(None)
-            query = query.where(same, Instance.status.not_in(("completed", "terminated")))
+            where += [same, Instance.status.not_in(("completed", "terminated"))]
         else:
             raise Invalid("阶段筛选条件无效", fields={"stage": f"可选：{'、'.join([*roles.STAGES, roles.ENDED])}"})
     if filters.get("department"):
-        query = query.where(Project.department_code == filters["department"])
+        where.append(Project.department_code == filters["department"])
     if filters.get("status"):
-        query = query.where(_status_condition(filters["status"]))
+        where.append(_status_condition(filters["status"]))
     overdue = filters.get("overdue")
     if overdue in (True, "1", "true", "yes", 1):
-        query = query.where(_overdue_exists())
+        where.append(_overdue_exists())
     if filters.get("q"):
-        query = query.where(Project.name.contains(str(filters["q"])))
-    query = query.where(*search.business_conditions(filters))  # 类别, 预算/合同金额区间, 当前环节
-    query = query.order_by(Project.created_at.desc(), Project.id.desc())
+        where.append(Project.name.contains(str(filters["q"])))
+    where += search.business_conditions(filters)  # 类别, 预算/合同金额区间, 当前环节
+    query = select(Project)
+    if _mentions(Instance.__table__, where):  # the lifecycle's stage, status or variables: joined only then,
+        query = query.outerjoin(Instance, Instance.id == Project.instance_id)  # so counting reads projects alone
+    query = query.where(*where).order_by(Project.created_at.desc(), Project.id.desc())
     return page_of(query, page, per_page, db.session)
+
+
+def _mentions(table, conditions):
+    """Whether any of the conditions reads a column of `table`."""
+    return any(getattr(element, "table", None) is table for condition in conditions
+               for element in visitors.iterate(condition))
+
 
 
 def get_project(user, project_id):
