@@ -231,3 +231,37 @@ class SchedulerHeartbeat(db.Model):
     backlog = db.Column(db.Integer, nullable=False, default=0)  # timers due and not yet fired after it
     failures = db.Column(db.Integer, nullable=False, default=0)  # instances whose timer step failed in it
     error = db.Column(db.Text)  # the last sweep's own failure, if any
+
+
+class MessageOutbox(db.Model):
+    """A message a step threw, written in the step's transaction and delivered after it commits.
+
+    Each receiver is stepped in a transaction of its own, which also notes it here (`asked`, `delivered`,
+    `started`), so a delivery cut short by a crash goes on where it stopped and reaches no one twice. A
+    queue is one project's messages (0: the city's), delivered in the order they were written, except that a
+    message thrown while another is delivered goes out before that one reaches its next receiver.
+    """
+
+    __table_args__ = (db.Index("ix_message_outbox_queue_done", "queue", "done_at"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    queue = db.Column(db.Integer, nullable=False)  # the project id, 0 for city instances
+    parent_id = db.Column(db.Integer)  # the message whose delivery threw this one: delivered before it goes on
+    source_id = db.Column(db.Integer)
+    name = db.Column(db.String(200), nullable=False)
+    payload = db.Column(JSON)
+    correlations = db.Column(JSON, nullable=False, default=dict)
+    hops = db.Column(db.Integer, nullable=False, default=0)
+    version_id = db.Column(db.Integer)
+    owner_group = db.Column(db.String(64))
+    actor = db.Column(db.String(100), nullable=False)
+    actor_groups = db.Column(JSON, nullable=False, default=list)
+    to_city = db.Column(db.Boolean, nullable=False, default=True)  # a project's message also reaches its year's city instance
+    asked = db.Column(JSON, nullable=False, default=list)  # instances already offered it
+    delivered = db.Column(JSON, nullable=False, default=list)  # instances that caught it or were started by it
+    started = db.Column(JSON, nullable=False, default=list)  # processes already started by it
+    created_at = db.Column(db.DateTime, nullable=False)
+    done_at = db.Column(db.DateTime)
+    lock_version = db.Column(db.Integer, nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": lock_version}

@@ -22,6 +22,7 @@ from .db import db
 from .errors import Conflict
 from .models import Incident, Instance
 from .runtime import SYSTEM, _describe, _load_row, _now, _step_row, unit_of_work
+from .runtime import outbox
 from .runtime.locks import lock_project
 
 log = logging.getLogger(__name__)
@@ -124,6 +125,8 @@ def run_due(at=None, stats=None, stop=None):
             ids = [] if stop is not None and stop.is_set() else _claim_batch(now, seen)
             db.session.rollback()  # the batch query only names candidates; each is claimed on its own
             if not ids:
+                if stop is None or not stop.is_set():
+                    outbox.drain_all()  # messages a crash or conflicts left undelivered
                 stats.seconds = time.monotonic() - started
                 return stats.fired
             seen.update(instance_id for instance_id, _ in ids)
@@ -211,6 +214,8 @@ def _fire(instance_id, project_id, now, stats):
             due = row.next_timer_at
             _step_row(row, SYSTEM, lambda wf: wf.refresh_timers(), allowed=("running",))
             record("timer", SYSTEM.username, row.id, row.project_id, payload={"at": now.isoformat()})
+            if outbox.overtaken(project_id or outbox.CITY_QUEUE):
+                raise Conflict("项目有尚未送达的消息，定时器下次扫描时触发")
         stats.add(late=max(0.0, (clock.now().replace(tzinfo=None) - due).total_seconds()))
     except Conflict:
         log.info("instance %s was stepped by someone else meanwhile", instance_id)

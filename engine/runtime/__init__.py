@@ -1,7 +1,8 @@
 """The runtime: start instances, work their user tasks, route messages, and save every step safely.
 
 Split by what the parts do: `state` loads and saves (one transaction per step), `messages` starts instances
-and routes the messages they throw, `tasks` works user tasks, `incidents` is the administrators' side.
+and routes the messages they throw (`outbox` delivers them once the thrower has committed), `tasks` works
+user tasks, `incidents` is the administrators' side.
 Every name stays importable from `engine.runtime`; the underscored ones are for the engine's own modules
 (timers, migration) and the cockpit's read-only views.
 """

@@ -16,6 +16,7 @@ from ..db import db
 from ..errors import Conflict, EngineError
 from ..models import Instance
 from ..serialization import new_workflow
+from . import outbox
 from .locks import lock_project
 from .state import SYSTEM, _advance, _load_row, _now, _save, _status_refusal, _Step, _workflow, unit_of_work
 
@@ -24,12 +25,13 @@ CITY_PREFIX = "city_"
 CITY_OWNER = "sgj"
 
 
-def _step_instance(instance_id, actor, action, *, allowed=("running", "incident"), completed=None, project_id=None):
+def _step_instance(instance_id, actor, action, *, allowed=("running", "incident"), completed=None, project_id=None,
+                   hops=0):
     row = _load_row(instance_id, lock=True, project_id=project_id)
-    return _step_row(row, actor, action, allowed=allowed, completed=completed)
+    return _step_row(row, actor, action, allowed=allowed, completed=completed, hops=hops)
 
 
-def _step_row(row, actor, action, *, allowed=("running", "incident"), completed=None):
+def _step_row(row, actor, action, *, allowed=("running", "incident"), completed=None, hops=0):
     """Load the workflow of a row already read (and locked), run `action` and engine steps, save."""
     if row.status not in allowed:
         raise Conflict(_status_refusal(row.status))
@@ -37,7 +39,7 @@ def _step_row(row, actor, action, *, allowed=("running", "incident"), completed=
     step = _Step(row, actor)
     _advance(wf, step, before=action)
     events = _save(step, wf, completed=completed)
-    _route(row, events, actor)
+    _route(row, events, actor, hops)
     return row, wf
 
 
@@ -84,19 +86,15 @@ def _receive(wf, event, turned=None):
 
 
 def _route(row, events, actor, hops=0):
-    """Deliver messages a step threw to the project's other instances, or start processes with them."""
+    """The messages a step threw go to the outbox, delivered once this transaction commits (outbox.py)."""
     for event in events:
-        if row.project_id is None and row.process_id.startswith(CITY_PREFIX):
-            _from_city(row, event, actor, hops + 1)
-            continue
-        deliver_message(row.project_id, event.event_definition, event.payload, actor=actor,
-                        version_id=row.version_id, owner_group=row.owner_group, source_id=row.id, hops=hops + 1,
-                        correlations=event.correlations)
+        outbox.post(row, event, actor, hops + 1)
 
 
-def _from_city(row, event, actor, hops):
-    """A city instance's message goes to the projects its payload names, or to those of its build year."""
-    payload = event.payload if isinstance(event.payload, dict) else {}
+def city_targets(name, payload):
+    """The projects a city instance's message reaches: those its payload names, else those of its build year
+    waiting for it, except the excluded ones."""
+    payload = payload if isinstance(payload, dict) else {}
     targets = [p for p in payload.get("project_ids") or [] if _is_id(p)]
     if not targets and _is_id(payload.get("build_year")):
         excluded = {p for p in payload.get("excluded_project_ids") or [] if _is_id(p)}
@@ -105,13 +103,10 @@ def _from_city(row, event, actor, hops):
                 Instance.project_id.is_not(None), Instance.status == "running")
         ).all()
         targets = sorted({r.project_id for r in waiting
-                          if event.event_definition.name in (r.waiting_messages or [])
+                          if name in (r.waiting_messages or [])
                           and (r.variables or {}).get("build_year") == payload["build_year"]
                           and r.project_id not in excluded})
-    for project_id in targets:
-        deliver_message(project_id, event.event_definition, event.payload, actor=actor,
-                        version_id=row.version_id, source_id=row.id, hops=hops, correlations=event.correlations,
-                        to_city=False)
+    return set(targets)
 
 
 def _is_id(value):

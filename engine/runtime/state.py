@@ -80,7 +80,15 @@ def _now():
 
 @contextmanager
 def unit_of_work():
-    """Commit on success; on any error roll back everything this request wrote."""
+    """Commit on success; on any error roll back everything this request wrote.
+
+    After the outermost one commits, the messages its steps threw are delivered (outbox.py), each receiver
+    in a transaction of its own.
+    """
+    info = db.session.info
+    if not info.get("units"):
+        info["outbox_mine"] = []  # the messages this transaction writes (outbox.overtaken)
+    info["units"] = info.get("units", 0) + 1
     try:
         yield
         db.session.commit()
@@ -93,6 +101,12 @@ def unit_of_work():
     except BaseException:
         db.session.rollback()
         raise
+    finally:
+        info["units"] -= 1
+    if info["units"] == 0 and info.get("outbox_queues"):
+        from .outbox import drain_posted
+
+        drain_posted()
 
 
 # ---------------------------------------------------------------- loading and saving

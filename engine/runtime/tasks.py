@@ -194,20 +194,20 @@ def complete_task(task_id, data, actor, file_exists=None, within=None):
             record("complete", actor.username, row.id, row.project_id, task_id,
                    behalf(task, actor, {"bpmn_id": task.bpmn_id, "form": task.form}))
             _route(row, events, actor)
-            following = db.session.execute(
-                db.select(TaskIndex).where(TaskIndex.project_id == row.project_id, TaskIndex.state == "ready")
-                if row.project_id is not None else
-                db.select(TaskIndex).where(TaskIndex.instance_id == row.id, TaskIndex.state == "ready")
-            ).scalars().all()
-            upcoming = [{"id": t.id, "name": t.name, "group": t.group_code, "due": t.due_at} for t in following]
-            if not upcoming and not wf.completed:
-                upcoming = _awaited(wf)
             # Built before the commit: afterwards every attribute read would go back to the database.
             result = {"instance_id": row.id, "status": row.status, "stage": row.stage, "incident": step.incident,
-                      "next": upcoming,
                       "within": within() if within is not None else None}
+            project_id, awaited = row.project_id, (_awaited(wf) if not wf.completed else [])
     if stopped is not None:  # raised after the commit, so the incident stays
         raise Conflict(stopped)
+    # After the commit the messages it threw have been delivered: what comes next includes their tasks.
+    following = db.session.execute(
+        db.select(TaskIndex).where(TaskIndex.project_id == project_id, TaskIndex.state == "ready")
+        if project_id is not None else
+        db.select(TaskIndex).where(TaskIndex.instance_id == result["instance_id"], TaskIndex.state == "ready")
+    ).scalars().all()
+    result["next"] = [{"id": t.id, "name": t.name, "group": t.group_code, "due": t.due_at} for t in following] \
+        or awaited
     return result
 
 
