@@ -68,6 +68,9 @@ def _claim_one(instance_id, at):
     return db.session.execute(query).scalar()
 
 
+# Rounds of a sweep that fire again the steps that gave way to a message on its way (run_due).
+GIVE_WAY_ROUNDS = 3
+
 # SpiffWorkflow fires a timer once now is strictly past its due time; sweeping as of one microsecond
 # later makes "due at `at`" include a timer due at exactly that instant.
 TICK = timedelta(microseconds=1)
@@ -93,10 +96,21 @@ class SweepStats:
     max_lateness: float = 0.0  # seconds the latest timer fired after its due time
     seconds: float = 0.0
     lateness: list = None  # every fired timer's lateness, for the metrics histogram
+    gave_way: list = None  # (instance, project) whose step waited for a message still on its way to it
 
     def __post_init__(self):
         self.lateness = self.lateness if self.lateness is not None else []
+        self.gave_way = self.gave_way if self.gave_way is not None else []
         self.lock = threading.Lock()
+
+    def give_way(self, instance_id, project_id):
+        with self.lock:
+            self.gave_way.append((instance_id, project_id))
+
+    def take_gave_way(self):
+        with self.lock:
+            taken, self.gave_way = self.gave_way, []
+        return taken
 
     def add(self, late=None, failed=False):
         with self.lock:
@@ -118,7 +132,7 @@ def run_due(at=None, stats=None, stop=None):
     and what is left stays due for the next sweep (of this scheduler or another).
     """
     stats = stats if stats is not None else SweepStats()
-    seen, started = set(), time.monotonic()
+    seen, started, rounds = set(), time.monotonic(), 0
     with clock_at(clock.as_utc(at) + TICK if at is not None else None):
         now = clock.now().replace(tzinfo=None)
         while True:
@@ -126,9 +140,14 @@ def run_due(at=None, stats=None, stop=None):
             db.session.rollback()  # the batch query only names candidates; each is claimed on its own
             if not ids:
                 if stop is None or not stop.is_set():
-                    outbox.drain_all()  # messages a crash or conflicts left undelivered
-                stats.seconds = time.monotonic() - started
-                return stats.fired
+                    outbox.drain_all()  # messages a crash, conflicts or other threads left undelivered
+                    # Steps that gave way to a message on its way to their instance fire now that it has
+                    # arrived (a few rounds at most: what still gives way then fires at the next sweep).
+                    ids = stats.take_gave_way() if rounds < GIVE_WAY_ROUNDS else []
+                    rounds += 1
+                if not ids:
+                    stats.seconds = time.monotonic() - started
+                    return stats.fired
             seen.update(instance_id for instance_id, _ in ids)
             _fire_all(ids, now, stats, stop)
 
@@ -211,12 +230,15 @@ def _fire(instance_id, project_id, now, stats):
             row = _claim_one(instance_id, now)
             if row is None:
                 return
-            due = row.next_timer_at
+            due, waiting = row.next_timer_at, list(row.waiting_messages or [])
             _step_row(row, SYSTEM, lambda wf: wf.refresh_timers(), allowed=("running",))
             record("timer", SYSTEM.username, row.id, row.project_id, payload={"at": now.isoformat()})
-            if outbox.overtaken(project_id or outbox.CITY_QUEUE):
-                raise Conflict("项目有尚未送达的消息，定时器下次扫描时触发")
+            if outbox.overtaken(project_id or outbox.CITY_QUEUE, instance_id, waiting):
+                raise outbox.GaveWay("实例有尚未送达的消息，定时器在消息送达后触发")
         stats.add(late=max(0.0, (clock.now().replace(tzinfo=None) - due).total_seconds()))
+    except outbox.GaveWay:
+        log.info("timer step of instance %s gave way to a message on its way to it", instance_id)
+        stats.give_way(instance_id, project_id)
     except Conflict:
         log.info("instance %s was stepped by someone else meanwhile", instance_id)
     except Exception as exc:  # noqa: BLE001 - whatever it is, it is this instance's fault, not the sweep's

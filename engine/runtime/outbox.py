@@ -47,19 +47,29 @@ def post(row, event, actor, hops):
     db.session.info.setdefault("outbox_mine", []).append(box)
 
 
-def overtaken(queue):
-    """Whether the queue holds messages written before this transaction that are not yet delivered.
+class GaveWay(Conflict):
+    """A timer step was given up for a message on its way to the same instance (overtaken)."""
+
+
+def overtaken(queue, instance_id, waiting):
+    """Whether a message the instance waits for (`waiting`: its waiting_messages before the step), written
+    before this transaction, is still on its way to it in the queue (or the city's, not yet fanned out).
 
     A timer step checks this last, under its project's turn (PostgreSQL) or the write lock it holds by then
-    (SQLite): a month must not turn while the stop reported before it is still on its way; the step is
-    given up and fires at the next sweep, after the stop has arrived.
+    (SQLite): a month must not turn while the stop reported before it is still on its way. Only messages
+    the instance itself waits for count: another instance's message never holds up its timers. The step is
+    given up (GaveWay) and the sweep fires it again once the queue has been delivered (timers.run_due).
     """
+    if not waiting:
+        return False
     db.session.flush()  # this transaction's own messages get their ids
     mine = [box.id for box in db.session.info.get("outbox_mine", []) if box.id is not None]
-    query = db.select(MessageOutbox.id).where(MessageOutbox.queue == queue, MessageOutbox.done_at.is_(None))
+    query = db.select(MessageOutbox.asked).where(
+        MessageOutbox.queue.in_({queue, CITY_QUEUE}), MessageOutbox.done_at.is_(None),
+        MessageOutbox.name.in_(sorted(set(waiting))))
     if mine:
         query = query.where(MessageOutbox.id.not_in(mine))
-    return db.session.execute(query.limit(1)).scalar() is not None
+    return any(instance_id not in (asked or []) for asked in db.session.execute(query).scalars())
 
 
 def posted():
@@ -185,11 +195,14 @@ def _next_receiver(box, actor):
         ).all()
         receiver = next((i for i, waiting in candidates if i not in asked and box.name in (waiting or [])), None)
         if receiver is not None:
-            event = _event(box)
+            event, turned = _event(box), []
             try:
-                _step_instance(receiver, actor, lambda wf: _receive(wf, event), allowed=("running",),
+                # A month whose turn is due turns first (messages._receive): what it throws (the next month's
+                # start) is this message's child, delivered before it goes on, so the month opened hears it.
+                _step_instance(receiver, actor, lambda wf: _receive(wf, event, turned), allowed=("running",),
                                project_id=project_id, hops=box.hops)
-                box.delivered = [*box.delivered, receiver]
+                if not turned:
+                    box.delivered = [*box.delivered, receiver]
             except NotCaught:  # waits for the same message from another counterpart: not this one's
                 pass
             box.asked = [*box.asked, receiver]
