@@ -75,7 +75,8 @@ def _receive(wf, event, turned=None):
     Timers already due are refreshed first. When one of them wins instead of the message (a month whose
     turn came due while the scheduler lagged, waiting behind an event gateway for its turn or the stop),
     the step is kept when `turned` is given: the month turns now and opens the next one, which hears the
-    message in its place (deliver_message asks every instance opened meanwhile).
+    message in its place (deliver_message asks every instance opened meanwhile; the outbox delivers what the
+    turned step threw before the message goes on to its next receiver).
     """
     wf.do_engine_steps()
     if wf.event_manager.catch(event, internal=False) == 0:

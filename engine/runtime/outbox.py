@@ -64,12 +64,14 @@ def overtaken(queue, instance_id, waiting):
         return False
     db.session.flush()  # this transaction's own messages get their ids
     mine = [box.id for box in db.session.info.get("outbox_mine", []) if box.id is not None]
-    query = db.select(MessageOutbox.asked).where(
-        MessageOutbox.queue.in_({queue, CITY_QUEUE}), MessageOutbox.done_at.is_(None),
+    query = db.select(MessageOutbox.asked, MessageOutbox.source_id).where(
+        MessageOutbox.queue.in_(sorted({queue, CITY_QUEUE})), MessageOutbox.done_at.is_(None),
         MessageOutbox.name.in_(sorted(set(waiting))))
     if mine:
         query = query.where(MessageOutbox.id.not_in(mine))
-    return any(instance_id not in (asked or []) for asked in db.session.execute(query).scalars())
+    # A message never goes back to the instance that threw it, nor twice to one it was offered to.
+    return any(instance_id != source and instance_id not in (asked or [])
+               for asked, source in db.session.execute(query).all())
 
 
 def posted():
