@@ -20,7 +20,10 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "limits_message
 WALL = 2.0
 
 
-def test_a_receiver_past_the_limit_keeps_no_other_writer_waiting(app, db, monkeypatch):
+def _race_a_runaway_receiver(app, monkeypatch):
+    """Send a message whose receiver's script runs up to the wall-clock limit, while another client writes
+    (as a sign-in writes its audit line) every 50 ms. Returns the sender's id, how long the send took, how
+    many writes the other client made meanwhile and its slowest one, in seconds."""
     previous = limits.configure(cpu_seconds=30, wall_seconds=WALL, memory_mb=128)  # the wall clock stops it
     try:
         deploy_model_dir(FIXTURES)
@@ -38,7 +41,7 @@ def test_a_receiver_past_the_limit_keeps_no_other_writer_waiting(app, db, monkey
         began = time.monotonic()
         threading.Thread(target=send).start()
         slowest, writes = 0.0, 0
-        while not done.is_set():  # another writer (as a sign-in writes its audit line), timed
+        while not done.is_set():
             with app.app_context():
                 t = time.monotonic()
                 with runtime.unit_of_work():
@@ -49,15 +52,38 @@ def test_a_receiver_past_the_limit_keeps_no_other_writer_waiting(app, db, monkey
         took = time.monotonic() - began
     finally:
         limits.configure(**vars(previous))
+    print(f"\n{database.engine.dialect.name}: send {took:.2f} s, {writes} writes by another client meanwhile, "
+          f"slowest {slowest * 1000:.0f} ms")
+    return sent.get("id"), took, writes, slowest
+
+
+def test_a_receiver_past_the_limit_keeps_no_other_writer_waiting(app, db, monkeypatch):
+    sender, took, writes, slowest = _race_a_runaway_receiver(app, monkeypatch)
     assert took >= WALL  # the receiver's script ran up to the limit meanwhile…
     assert writes >= 10 and slowest < 0.5, (writes, slowest)  # …and the other writer never waited for it
     database.session.expire_all()
-    assert database.session.get(Instance, sent["id"]).status == "completed"
+    assert database.session.get(Instance, sender).status == "completed"
     [receiver] = database.session.query(Instance).filter_by(process_id="ponger").all()
-    assert receiver.status == "incident" and receiver.parent_id == sent["id"]
+    assert receiver.status == "incident" and receiver.parent_id == sender
     incident = database.session.query(Incident).filter_by(instance_id=receiver.id).one()
     assert "（spin）" in incident.error and "运行时间上限" in incident.error
     assert database.session.query(MessageOutbox).filter(MessageOutbox.done_at.is_(None)).count() == 0
+
+
+def test_delivered_inside_the_senders_transaction_the_receiver_would_hold_sqlites_write_lock(app, db, monkeypatch):
+    """What the outbox avoids, measured: the same message delivered inline keeps the other writer waiting."""
+    if database.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL locks rows, not the database: an inline receiver holds up no other writer")
+
+    def inline(row, events, actor, hops=0):  # as delivery was before the outbox
+        for event in events:
+            runtime.deliver_message(row.project_id, event.event_definition, event.payload, actor=actor,
+                                    version_id=row.version_id, owner_group=row.owner_group, source_id=row.id,
+                                    hops=hops + 1, correlations=event.correlations)
+
+    monkeypatch.setattr(runtime.messages, "_route", inline)
+    _sender, took, writes, slowest = _race_a_runaway_receiver(app, monkeypatch)
+    assert took >= WALL and slowest >= WALL * 0.75, (writes, slowest)
 
 
 def test_a_delivery_cut_short_goes_on_at_the_next_sweep_and_reaches_no_one_twice(app, db, monkeypatch):
