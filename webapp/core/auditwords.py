@@ -13,7 +13,8 @@ KIND_LABELS = {
     "calendar": "调整工作日历", "export": "导出",
     # process runs
     "start": "启动流程", "complete": "办结任务", "claim": "签收任务", "unclaim": "退回签收", "reassign": "改派任务",
-    "draft": "保存草稿", "timer": "定时器触发", "message": "流程消息", "suspend": "挂起流程", "resume": "恢复流程",
+    "draft": "保存草稿", "timer": "定时器触发", "message": "流程消息", "message_failed": "消息送达失败",
+    "suspend": "挂起流程", "resume": "恢复流程",
     "terminate": "终止流程", "retry": "重试故障", "incident": "发生故障", "edit_data": "修改流程数据",
     "migrate": "迁移版本", "complete_instance": "流程结束", "transfer": "转办", "send_back": "退回",
     "decision": "规则判定",
