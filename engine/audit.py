@@ -2,7 +2,7 @@
 
 `record` adds an event to the current transaction. At commit each new row carries a digest of its own content
 and no place in the chain yet, so writers never wait for one another. Once the transaction has ended and its
-connection is back in the pool, `seal` numbers the waiting rows after the chain's head in the order they were
+connection is back in the pool (in a web request: once its answer has been sent), `seal` numbers the waiting rows after the chain's head in the order they were
 written and hashes each over its content and the previous row's hash (so a thread never holds two
 connections at once). A sealing step that finds the head busy, or moved on since it read it, leaves its rows
 to the one holding it, to the next commit or to the scheduler's sweep; `verify` seals what is waiting before it
@@ -14,7 +14,7 @@ import json
 import logging
 from types import SimpleNamespace
 
-from flask import has_request_context, request
+from flask import after_this_request, has_request_context, request
 from sqlalchemy import event, inspect, text, true
 from sqlalchemy.orm import Session
 
@@ -81,6 +81,22 @@ def _seal_when_released(session, transaction):
     bind = session.info.pop(_SEAL_DUE, None)
     if bind is None:
         return
+    if has_request_context():  # once the answer has gone out: the rows are committed with their digests
+        if not request.environ.get(_SEAL_DUE):  # already, and nobody need wait for the chain's two statements
+            request.environ[_SEAL_DUE] = True  # once per request, however often it commits
+            after_this_request(lambda response: _seal_when_sent(response, bind))
+        return
+    _seal_quietly(bind)
+
+
+def _seal_when_sent(response, bind):
+    """The server closes the response once it has sent it (WSGI); a commit after this point, or an answer that
+    is never closed, leaves its rows to the next seal or the scheduler's sweep."""
+    response.call_on_close(lambda: _seal_quietly(bind))
+    return response
+
+
+def _seal_quietly(bind):
     try:
         seal(bind, wait=False)
     except Exception:  # the rows are committed with their digests; the scheduler's sweep seals them

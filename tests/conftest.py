@@ -5,6 +5,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE_FIXTURES = ROOT / "tests" / "fixtures" / "engine"
@@ -39,6 +40,14 @@ def database_url(tmp_path_factory):
     admin.dispose()
 
 
+class SentClient(FlaskClient):
+    """Reads each answer whole and closes it, as a WSGI server does once it has sent it, so the work that waits
+    for the close (the audit seal) runs as it does in production."""
+
+    def open(self, *args, buffered=True, **kwargs):
+        return super().open(*args, buffered=buffered, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database_url):
     os.environ["DATABASE_URL"] = database_url  # also seen by CLI runs and child processes of the tests
@@ -47,6 +56,7 @@ def app(database_url):
     from webapp import create_app
 
     app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "SCHEDULER_INTERVAL": 0.2})
+    app.test_client_class = SentClient
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
     yield app

@@ -7,7 +7,9 @@ uploaded attachment. Counting statements is deterministic: the ceiling sits just
 import io
 import json
 
-from sqlalchemy import event
+from sqlalchemy import event, text
+
+from engine import audit
 
 from conftest import ROOT
 
@@ -53,3 +55,23 @@ def test_one_completion_stays_within_its_statements(app, db, api, real_model):
     assert r.status_code == 200, r.json
     assert r.json["task"]["state"] == "completed" and r.json["next"]
     assert len(seen) <= CEILING[db.engine.dialect.name], seen
+
+
+def test_a_request_seals_its_rows_once_its_answer_is_sent(app, db, api, real_model):
+    """The seal waits until the server closes the answer (WSGI): the rows are committed with their digests
+    before the answer, and join the chain once it has gone out."""
+    client = app.test_client()
+    auth = {"Authorization": f"Bearer {api.token('dept_gaj')}"}
+    audit.seal()
+    r = client.open("/api/projects", method="POST", json={"name": "审计封链项目", "build_year": 2027}, headers=auth,
+                    buffered=False)
+    assert r.status_code == 201, r.json
+    assert _unsealed(db) >= 1  # answered: committed, not yet in the chain
+    db.session.rollback()  # a new read, not this transaction's snapshot
+    r.close()  # what the server does once the answer has been sent
+    assert _unsealed(db) == 0
+    assert audit.verify() == []
+
+
+def _unsealed(db):
+    return db.session.execute(text("SELECT count(*) FROM audit_event WHERE seq IS NULL")).scalar()
