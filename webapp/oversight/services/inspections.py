@@ -2,7 +2,7 @@
 sanction the department (暂缓申报 or 压缩预算), carried into the department's running 申报 instances."""
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 
 from engine import clock, forms, registry, runtime
 from engine.audit import record
@@ -58,15 +58,12 @@ def open_inspection(user, data):
         raise Conflict(f"该项目已有未办结的督查（#{busy}）")
     actor = actor_of(user)
     with runtime.unit_of_work():
-        row = Inspection(project_id=project.id, department_code=project.department_code, month=data.get("month"),
-                         reason=data["reason"], requirements=data["requirements"],
-                         deadline=date.fromisoformat(data["deadline"]), status="open", opened_by=user.username,
-                         opened_at=now_naive(), opened_on=date.fromisoformat(data["opened_date"]))
-        db.session.add(row)
-        db.session.flush()
+        # The process starts before anything is written, so its first scripts run while this transaction holds
+        # no write lock (SQLite has one for the whole city); its payload names the row by an id taken first.
+        inspection_id = _next_id()
         from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 
-        payload = {"inspection_id": row.id, "project_name": project.name, "reason": data["reason"],
+        payload = {"inspection_id": inspection_id, "project_name": project.name, "reason": data["reason"],
                    "requirements": data["requirements"], "deadline": data["deadline"],
                    "joint_units": data.get("joint_units") or []}  # each joint unit gets its own step
         started = runtime.deliver_message(project.id, MessageEventDefinition(INSPECTION_MESSAGE), payload, actor=actor,
@@ -75,8 +72,24 @@ def open_inspection(user, data):
                                   ).scalar() if started else None
         if ours is None:
             raise Conflict("当前模型版本中没有督查整改流程（inspection），请先部署 bpmn/supervision.bpmn")
-        row.instance_id = ours
+        row = Inspection(id=inspection_id, project_id=project.id, department_code=project.department_code,
+                         month=data.get("month"), reason=data["reason"], requirements=data["requirements"],
+                         deadline=date.fromisoformat(data["deadline"]), status="open", opened_by=user.username,
+                         opened_at=now_naive(), opened_on=date.fromisoformat(data["opened_date"]), instance_id=ours)
+        db.session.add(row)
         record("inspection_open", user.username, ours, project.id, payload={"inspection": row.id, **payload})
+    return row
+
+
+def _next_id():
+    """The id the new inspection will have, taken without writing: PostgreSQL draws it from the table's sequence;
+    SQLite gives the next one after the largest, as its own rowid would (two openings at the very same moment
+    would pick the same one, and the second is refused as a conflict, changing nothing)."""
+    if db.engine.dialect.name == "postgresql":
+        return db.session.execute(text("SELECT nextval(pg_get_serial_sequence('oversight_inspection', 'id'))")).scalar()
+    return (db.session.execute(select(func.max(Inspection.id))).scalar() or 0) + 1
+
+
     return row
 
 
