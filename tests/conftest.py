@@ -176,3 +176,38 @@ def wait_until(page, expression, timeout=10.0):
         if time.monotonic() > deadline:
             raise AssertionError(f"页面条件在 {timeout} 秒内未满足：{expression}")
         time.sleep(0.1)
+
+
+@pytest.fixture
+def writes_before_each_script(monkeypatch):
+    """run(action) -> (for each script the action runs: how many rows its transaction had written by then,
+    the writes, the action's result). State is committed first, so only the action's own writes count."""
+    from sqlalchemy import event
+
+    from engine import scripting
+    from engine.db import db
+
+    def run(action):
+        writes, seen = [], []
+
+        def count(_conn, _cursor, statement, *_):
+            if statement.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+                writes.append(statement.split(None, 3)[:3])
+
+        real_execute = scripting.ScriptEngine.execute
+
+        def execute(self, task, script, external_context=None):
+            seen.append(len(writes))
+            return real_execute(self, task, script, external_context)
+
+        db.session.commit()
+        with monkeypatch.context() as patch:
+            patch.setattr(scripting.ScriptEngine, "execute", execute)
+            event.listen(db.engine, "before_cursor_execute", count)
+            try:
+                result = action()
+            finally:
+                event.remove(db.engine, "before_cursor_execute", count)
+        return seen, writes, result
+
+    return run

@@ -12,7 +12,8 @@ RETIRE_BPMN = """<?xml version="1.0" encoding="UTF-8"?>
     <bpmn:laneSet id="retire_lanes">
       <bpmn:lane id="retire_lane" name="项目建设主管部门">
         <bpmn:flowNodeRef>retire_start</bpmn:flowNodeRef><bpmn:flowNodeRef>retire_ops</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>retire_wait</bpmn:flowNodeRef><bpmn:flowNodeRef>retire_end</bpmn:flowNodeRef>
+        <bpmn:flowNodeRef>retire_wait</bpmn:flowNodeRef><bpmn:flowNodeRef>retire_note</bpmn:flowNodeRef>
+        <bpmn:flowNodeRef>retire_end</bpmn:flowNodeRef>
       </bpmn:lane>
     </bpmn:laneSet>
     <bpmn:startEvent id="retire_start"><bpmn:outgoing>retire_f1</bpmn:outgoing></bpmn:startEvent>
@@ -28,16 +29,22 @@ RETIRE_BPMN = """<?xml version="1.0" encoding="UTF-8"?>
         <bpmn:extensionElements><spiffworkflow:messageVariable>retirement</spiffworkflow:messageVariable></bpmn:extensionElements>
       </bpmn:messageEventDefinition>
     </bpmn:intermediateCatchEvent>
-    <bpmn:endEvent id="retire_end" name="系统已下线"><bpmn:incoming>retire_f3</bpmn:incoming></bpmn:endEvent>
+    <bpmn:scriptTask id="retire_note" name="记录下线日期">
+      <bpmn:incoming>retire_f3</bpmn:incoming><bpmn:outgoing>retire_f4</bpmn:outgoing>
+      <bpmn:script>retired_on = retirement["retired_on"]</bpmn:script>
+    </bpmn:scriptTask>
+    <bpmn:endEvent id="retire_end" name="系统已下线"><bpmn:incoming>retire_f4</bpmn:incoming></bpmn:endEvent>
     <bpmn:sequenceFlow id="retire_f1" sourceRef="retire_start" targetRef="retire_ops" />
     <bpmn:sequenceFlow id="retire_f2" sourceRef="retire_ops" targetRef="retire_wait" />
-    <bpmn:sequenceFlow id="retire_f3" sourceRef="retire_wait" targetRef="retire_end" />
+    <bpmn:sequenceFlow id="retire_f3" sourceRef="retire_wait" targetRef="retire_note" />
+    <bpmn:sequenceFlow id="retire_f4" sourceRef="retire_note" targetRef="retire_end" />
   </bpmn:process>
 </bpmn:definitions>
 """
 
 
-def test_retire_only_by_the_department_with_a_reason_while_operation_waits(api, app, db, monkeypatch):
+def test_retire_only_by_the_department_with_a_reason_while_operation_waits(api, app, db, monkeypatch,
+                                                                         writes_before_each_script):
     files = {**files_of(), "bpmn/retire.bpmn": RETIRE_BPMN}
     assert api.as_("analyst").post("/api/models", json={"files": files, "replace": True}).status_code == 201
     monkeypatch.setitem(app.config, "EGOV_LIFECYCLE_PROCESS", "retire")
@@ -54,8 +61,11 @@ def test_retire_only_by_the_department_with_a_reason_while_operation_waits(api, 
         r = api.as_("dept_gaj").post(url, json=bad)
         assert r.status_code == 422 and "reason" in r.get_json()["fields"], (bad, r.get_json())
     assert api.as_("dept_gaj").get(f"/api/projects/{project['id']}").get_json()["stage"] != "已结束"
-    r = api.as_("dept_gaj").post(url, json={"reason": "业务并入省级平台"})
+    # the lifecycle hears 系统下线 inside the request (its 409 depends on it) before anything is written, so the
+    # script after the catch runs while no write lock is held (SQLite)
+    seen, writes, r = writes_before_each_script(lambda: api.as_("dept_gaj").post(url, json={"reason": "业务并入省级平台"}))
     assert r.status_code == 200, r.get_json()
+    assert seen == [0] and writes, (seen, writes)
     body = r.get_json()
     assert (body["stage"], body["status"], body["may_retire"]) == ("已结束", "已下线", False)
     assert body["retirement"]["reason"] == "业务并入省级平台"

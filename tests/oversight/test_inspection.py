@@ -185,37 +185,7 @@ def test_accepted_rectification_tells_the_department(users, app):
 
 
 
-def _writes_before_each_script(monkeypatch, action):
-    """Run `action` (committed state before it) and return, for each script it runs, how many rows it had
-    written by then in its transaction, with the writes it made."""
-    from sqlalchemy import event
-
-    from engine import scripting
-
-    writes, seen = [], []
-
-    def count(_conn, _cursor, statement, *_):
-        if statement.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
-            writes.append(statement.split(None, 3)[:3])
-
-    real_execute = scripting.ScriptEngine.execute
-
-    def execute(self, task, script, external_context=None):
-        seen.append(len(writes))
-        return real_execute(self, task, script, external_context)
-
-    monkeypatch.setattr(scripting.ScriptEngine, "execute", execute)
-    db.session.commit()
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        result = action()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-        monkeypatch.undo()
-    return seen, writes, result
-
-
-def test_opening_and_fund_requests_run_their_first_scripts_before_anything_is_written(users, app, monkeypatch):
+def test_opening_and_fund_requests_run_their_first_scripts_before_anything_is_written(users, app, writes_before_each_script):
     """A 督查 and a 资金拨付 start their process by a message inside the caller's transaction (its answer
     needs what was started): the process starts before anything is written, so its first scripts run while
     the transaction has written nothing, and on SQLite no write lock is held while they run."""
@@ -223,12 +193,12 @@ def test_opening_and_fund_requests_run_their_first_scripts_before_anything_is_wr
 
     lagging_project()
     with city.at(NOW):
-        seen, writes, inspection = _writes_before_each_script(monkeypatch, lambda: actions.open_inspection(
+        seen, writes, inspection = writes_before_each_script(lambda: actions.open_inspection(
             users["sgj"], {"project_id": 2, "month": "2026-06", "reason": "形象进度落后", "requirements": "报送整改措施",
                            "deadline": "2026-07-10"}))
         assert seen and seen[0] == 0, (seen, writes)  # the 督查通知 preScript ran before the first write
         assert writes  # then the process and the row were written
         db.session.expire_all()
         assert db.session.get(Instance, inspection.instance_id).process_id == "inspection"
-        seen, writes, _ = _writes_before_each_script(monkeypatch, lambda: actions.request_funds(users["dept_jyj"], 2))
+        seen, writes, _ = writes_before_each_script(lambda: actions.request_funds(users["dept_jyj"], 2))
         assert seen and seen[0] == 0, (seen, writes)
