@@ -50,7 +50,10 @@ class Instance(db.Model):
     """One running process: its own serialized state only, never a copy of the spec."""
 
     # The timer sweep reads "running and due by now" straight off this index.
-    __table_args__ = (db.Index("ix_instance_status_next_timer", "status", "next_timer_at"),)
+    __table_args__ = (
+        db.Index("ix_instance_status_next_timer", "status", "next_timer_at"),
+        db.Index("ix_instance_top_stage", "parent_id", "stage", "status"),  # projects' lifecycles by stage (reports)
+    )
 
     id = db.Column(db.Integer, primary_key=True)
     version_id = db.Column(db.Integer, db.ForeignKey("model_version.id"), nullable=False, index=True)

@@ -69,7 +69,8 @@ def compute_bulletin(month, departments=None):
     if end > now - timedelta(days=31):
         ids |= set(db.session.execute(
             select(Project.id).join(Instance, Instance.id == Project.instance_id)
-            .where(Instance.stage == "实施", Instance.status.in_(("running", "suspended", "incident")))).scalars())
+            .where(Instance.parent_id.is_(None),  # a project's lifecycle is top-level: read by index (0020)
+                   Instance.stage == "实施", Instance.status.in_(("running", "suspended", "incident")))).scalars())
     projects = _projects(ids) if ids else {}
     if departments is not None:
         projects = {pid: p for pid, p in projects.items() if p[2] in departments}
