@@ -7,6 +7,7 @@ from ..core.api import BadRequest, bp, json_body, listing, paging, user
 from ..core.openapi import (INSTANCE_ID, OBJ, PAGING, REASON, REF, TASK_ID, add_paths, list_of, operation,
                             path_param, query_params, int_query_params)
 from ..core.records import db_int
+from . import instance_list
 from . import services as svc
 
 FILTERS = ("state", "status", "stage", "department", "version", "process", "project_id", "overdue", "year",
@@ -25,8 +26,8 @@ def list_instances():
     page, per_page = paging()
     account = _admin()
     filters = {k: request.args[k] for k in ("status", "process", "project_id") if k in request.args}
-    rows, total = svc.list_instances(account, filters, page, per_page)
-    return listing(svc.instance_rows(rows), total)
+    rows, total = instance_list.list_instances(account, filters, page, per_page)
+    return listing(instance_list.instance_rows(rows), total)
 
 
 @bp.get("/instances/<int:instance_id>")
@@ -36,7 +37,7 @@ def get_instance(instance_id):
 
 def _act(instance_id, action):
     row = svc.act(user(), instance_id, action, json_body().get("reason", ""))
-    return svc.instance_row(row)
+    return instance_list.instance_row(row)
 
 
 @bp.post("/instances/<int:instance_id>/suspend")
@@ -77,13 +78,13 @@ def _filters():
 def cockpit_instances():
     account = user()
     page, per_page = paging()
-    rows, total, counted = svc.listed_and_counted(account, _filters(), page, per_page)
-    return {**listing(svc.instance_rows(rows), total), "counts": counted}
+    rows, total, counted = instance_list.listed_and_counted(account, _filters(), page, per_page)
+    return {**listing(instance_list.instance_rows(rows), total), "counts": counted}
 
 
 @bp.get("/cockpit/counts", endpoint="cockpit_counts")
 def cockpit_counts():
-    return svc.counts(user(), _filters())
+    return instance_list.counts(user(), _filters())
 
 
 @bp.get("/instances/<int:instance_id>/overview", endpoint="cockpit_instance_overview")
@@ -111,13 +112,13 @@ def _version_id(body):
 def instance_migrate(instance_id):
     body = json_body()
     row = svc.act(user(), instance_id, "migrate", body.get("reason", ""), _version_id(body))
-    return svc.instance_row(row)
+    return instance_list.instance_row(row)
 
 
 @bp.post("/instances/<int:instance_id>/retry", endpoint="cockpit_instance_retry")
 def instance_retry(instance_id):
     row = svc.act(user(), instance_id, "retry", json_body().get("reason", ""))
-    return svc.instance_row(row)
+    return instance_list.instance_row(row)
 
 
 @bp.post("/instances/bulk", endpoint="cockpit_instances_bulk")

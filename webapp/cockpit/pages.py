@@ -17,7 +17,7 @@ from ..core.pages import int_arg, require
 from ..core.pages import user as signed_in
 from ..core.paging import page_args
 from ..modeler import services as modeler
-from . import schedulers
+from . import instance_list, schedulers
 from . import services as svc
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -44,14 +44,14 @@ def index():
     user = signed_in()
     filters = {k: request.args[k] for k in FILTER_KEYS if request.args.get(k)}
     page, per_page = page_args()
-    rows, total, counts = svc.listed_and_counted(user, filters, page, per_page)
+    rows, total, counts = instance_list.listed_and_counted(user, filters, page, per_page)
     versions = db.session.execute(select(registry.ModelVersion.id).order_by(registry.ModelVersion.id.desc())).scalars().all()
     # every deployed process, read off the versions (a handful of rows) rather than off every instance ever run
     processes = db.session.execute(select(ProcessSpec.process_id).distinct()).scalars().all()
     open_incidents = db.session.execute(select(db.func.count()).select_from(Incident)
                                         .where(Incident.status == "open")).scalar()
-    return render_template("cockpit/instances.html", items=svc.instance_rows(rows), total=total, page=page,
-                           per_page=per_page, filters=filters, counts=counts, states=svc.STATES, stages=svc.STAGES,
+    return render_template("cockpit/instances.html", items=instance_list.instance_rows(rows), total=total, page=page,
+                           per_page=per_page, filters=filters, counts=counts, states=instance_list.STATES, stages=instance_list.STAGES,
                            departments=_departments(), versions=versions, processes=sorted(processes),
                            may_act=svc.may_act(user), open_incidents=open_incidents,
                            latest=registry.latest_version())
@@ -61,7 +61,7 @@ def index():
 def instance(instance_id):
     user = signed_in()
     detail = svc.instance_detail(user, instance_id)
-    return render_template("cockpit/instance.html", i=detail, may_act=svc.may_act(user), states=svc.STATES,
+    return render_template("cockpit/instance.html", i=detail, may_act=svc.may_act(user), states=instance_list.STATES,
                            kind_labels=KIND_LABELS,
                            decisions=_decisions(detail.get("project_id"), instance_id),
                            diagram_json=json.dumps({"xml": detail["diagram"], **detail["overlays"]},
