@@ -2,9 +2,9 @@
 
 `record` adds an event to the current transaction. At commit each new row carries a digest of its own content
 and no place in the chain yet, so writers never wait for one another. Once the transaction has ended and its
-connection is back in the pool (in a web request: once its answer has been sent), `seal` numbers the waiting rows after the chain's head in the order they were
-written and hashes each over its content and the previous row's hash (so a thread never holds two
-connections at once). A sealing step that finds the head busy, or moved on since it read it, leaves its rows
+connection is back in the pool (in a web request: once its answer has been sent), `seal` numbers the
+waiting rows after the chain's head in the order they were written and hashes each over its content and the
+previous row's hash (so a thread never holds two connections at once). A sealing step that finds the head busy, or moved on since it read it, leaves its rows
 to the one holding it, to the next commit or to the scheduler's sweep; `verify` seals what is waiting before it
 walks the chain. A row edited while waiting no longer matches its digest and is never sealed; a row inserted
 around the system has no digest: both are reported.

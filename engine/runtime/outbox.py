@@ -12,8 +12,8 @@ goes on later where it stopped (the scheduler's sweep drains what is left), reac
 A queue is one project's messages (0: those of instances without a project), delivered oldest first,
 except that what a receiver throws goes out before the message it received reaches its next receiver (as
 when deliveries were nested: a month that hears the stop but opens the next month first has that month
-hear the stop too). On PostgreSQL the project's turn (runtime.locks) is held by each delivery transaction, as by every step of
-the project, so a message thrown after another one is never delivered before it.
+hear the stop too). On PostgreSQL the project's turn (runtime.locks) is held by each delivery transaction,
+as by every step of the project, so a message thrown after another one is never delivered before it.
 """
 import logging
 

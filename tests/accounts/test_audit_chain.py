@@ -136,4 +136,3 @@ def test_a_writer_never_waits_for_the_chain_head(app, db):
     assert _unsealed(db) == 1
     assert audit.verify() == []
     assert _unsealed(db) == 0
-

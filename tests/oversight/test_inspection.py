@@ -184,8 +184,8 @@ def test_accepted_rectification_tells_the_department(users, app):
     assert db.session.get(Department, "jyj").sanction is None
 
 
-
-def test_opening_and_fund_requests_run_their_first_scripts_before_anything_is_written(users, app, writes_before_each_script):
+def test_opening_and_fund_requests_run_their_first_scripts_before_anything_is_written(users, app,
+                                                                                      writes_before_each_script):
     """A 督查 and a 资金拨付 start their process by a message inside the caller's transaction (its answer
     needs what was started): the process starts before anything is written, so its first scripts run while
     the transaction has written nothing, and on SQLite no write lock is held while they run."""

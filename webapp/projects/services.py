@@ -3,8 +3,8 @@ from decimal import Decimal, InvalidOperation
 
 from flask import current_app
 from sqlalchemy import exists, select, update
-from sqlalchemy.sql import visitors
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql import visitors
 
 from engine import roles, runtime
 from engine.audit import record

@@ -90,9 +90,6 @@ def _next_id():
     return (db.session.execute(select(func.max(Inspection.id))).scalar() or 0) + 1
 
 
-    return row
-
-
 def inspection_dict(row):
     open_tasks = db.session.execute(select(TaskIndex).where(TaskIndex.instance_id == row.instance_id,
                                                             TaskIndex.state == "ready")).scalars().all() if row.instance_id else []
