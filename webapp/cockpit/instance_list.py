@@ -42,7 +42,8 @@ def _overdue():
                           TaskIndex.due_at.is_not(None), TaskIndex.due_at <= now_naive())
 
 
-def _int(value, field, label):
+def checked_int(value, field, label):
+    """`value` as a whole number, or Invalid naming the filter (`label`) and its field."""
     number = db_int(value)
     if number is None:
         raise Invalid(f"{label}筛选条件无效", fields={field: "须为整数"})
@@ -74,11 +75,11 @@ def _filtered(filters):
         dept = filters["department"]
         conds.append(Instance.owner_group == (dept if dept.startswith("dept:") else f"dept:{dept}"))
     if filters.get("version"):
-        conds.append(Instance.version_id == _int(filters["version"], "version", "版本"))
+        conds.append(Instance.version_id == checked_int(filters["version"], "version", "版本"))
     if filters.get("process"):
         conds.append(Instance.process_id == filters["process"])
     if filters.get("project_id"):
-        conds.append(Instance.project_id == _int(filters["project_id"], "project_id", "项目"))
+        conds.append(Instance.project_id == checked_int(filters["project_id"], "project_id", "项目"))
     if filters.get("overdue") in ("1", "true", "yes", "on", True):
         conds.append(_overdue())
     business = _business(filters)
@@ -90,7 +91,7 @@ def _filtered(filters):
 def _business(filters):
     conds = list(search.business_conditions(filters))  # 类别, 预算/合同金额区间, 当前环节
     if filters.get("year") not in (None, ""):
-        conds.append(Project.build_year == _int(filters["year"], "year", "建设年度"))
+        conds.append(Project.build_year == checked_int(filters["year"], "year", "建设年度"))
     return conds
 
 

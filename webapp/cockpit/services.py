@@ -26,7 +26,7 @@ from ..core.records import db_int, get_or_404
 from ..core.timefmt import iso
 from ..modeler.services import diagram_of
 from ..worklist.services import task_dicts
-from .instance_list import instance_row
+from .instance_list import checked_int, instance_row
 
 
 INCIDENT_STATUSES = ("open", "resolved")
@@ -169,7 +169,7 @@ def act(user, instance_id, action, reason="", version_id=None):
         if target is None:
             raise NotFound("尚未部署任何流程模型")
         if isinstance(target, str):
-            target = _int(target, "version_id", "目标版本")
+            target = checked_int(target, "version_id", "目标版本")
         return migration.migrate(instance_id, target, actor)
     raise Invalid("不支持的操作", fields={"action": "可选：" + "、".join(ACTIONS)})
 
